@@ -1,0 +1,3 @@
+from postdeploy.cli import main
+
+main()

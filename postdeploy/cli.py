@@ -1,0 +1,139 @@
+"""``postdeploy`` command line: parse, configure, call the library, print, exit.
+
+Exit codes are the pipeline's contract: 0 GO, 1 NO_GO, 2 INCONCLUSIVE (bad input
+included), 3 internal error (a bug: the traceback is shown).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from enum import IntEnum
+from pathlib import Path
+
+import click
+
+from postdeploy.config import load_config
+from postdeploy.errors import PostdeployError
+from postdeploy.gate import Decision, Verdict
+from postdeploy.runner import RunOutcome, record_unchecked, run
+
+__all__ = ["ExitCode", "main"]
+
+
+class ExitCode(IntEnum):
+    GO = 0
+    NO_GO = 1
+    INCONCLUSIVE = 2
+    INTERNAL_ERROR = 3
+
+
+_EXIT = {
+    Decision.GO: ExitCode.GO,
+    Decision.NO_GO: ExitCode.NO_GO,
+    Decision.INCONCLUSIVE: ExitCode.INCONCLUSIVE,
+}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="postdeploy")
+def cli() -> None:
+    """Post-deployment verification: GO, NO-GO or INCONCLUSIVE, with the evidence."""
+
+
+@cli.command()
+@click.option("--target", "url", metavar="URL",
+              help="Base URL of the release to verify. Default: start the embedded unimedia.")
+@click.option("--profile", help="smoke (seconds, production-safe) or full (every stage).")
+@click.option("--stages", metavar="NAME[,NAME…]", help="Run only these stages.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path),
+              help="postdeploy.toml to read (default: ./postdeploy.toml if present).")
+@click.option("--report-dir", type=click.Path(path_type=Path),
+              help="Where runs write reports (default: reports).")
+@click.option("--expected-version", metavar="VERSION", help="The release that should be live.")
+@click.option("--timeout", "timeout_s", type=float, help="Per-request timeout in seconds.")
+@click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
+def verify(
+    url: str | None, profile: str | None, stages: str | None, config_file: Path | None,
+    report_dir: Path | None, expected_version: str | None, timeout_s: float | None,
+    verbose: bool, debug: bool,
+) -> None:
+    """Verify a deployed release and gate it."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
+        format="postdeploy: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    try:
+        config = load_config(
+            config_file=config_file,
+            overrides={
+                "url": url, "profile": profile, "stages": stages, "report_dir": report_dir,
+                "expected_version": expected_version, "timeout_s": timeout_s,
+            },
+        )  # fmt: skip
+        outcome = run(config)
+    except PostdeployError as exc:
+        if debug:
+            traceback.print_exc()
+        outcome = record_unchecked(
+            report_dir or Path("reports"), str(exc), profile=profile or "smoke", url=url
+        )
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        sys.exit(ExitCode.INCONCLUSIVE)
+    except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
+        traceback.print_exc()
+        click.echo("error: internal error in postdeploy (a bug); traceback above", err=True)
+        sys.exit(ExitCode.INTERNAL_ERROR)
+    _print_summary(outcome)
+    sys.exit(_EXIT[outcome.verdict.decision])
+
+
+def _print_summary(outcome: RunOutcome) -> None:
+    verdict: Verdict = outcome.verdict
+    if verdict.error:
+        click.echo(f"error: {verdict.error}", err=True)
+    target = verdict.target
+    version = target.live_version or "unknown version"
+    click.echo(f"postdeploy {verdict.run_id}: {target.url} ({version}), profile {verdict.profile}")
+    for stage in verdict.stages:
+        click.echo(
+            f"  {stage.name:12} {stage.status.value:8} {len(stage.checks):3} checks "
+            f"{stage.duration_s:6.1f} s  {stage.reason}".rstrip()
+        )
+    colour = {"GO": "green", "NO_GO": "red", "INCONCLUSIVE": "yellow"}[verdict.decision.value]
+    fired = ", ".join(trigger.value for trigger in verdict.triggers_fired)
+    click.secho(
+        f"VERDICT: {verdict.decision.value}" + (f" — triggers fired: {fired}" if fired else ""),
+        fg=colour, bold=True,
+    )
+    _print_grouped(
+        [f"[{f.severity.value}] {f.trigger.value}: {f.title}" for f in verdict.reasons]
+    )
+    _print_grouped(
+        [
+            f"not checked: {item.stage}" + (f" · {item.check}" if item.check else "")
+            + f": {item.why}"
+            for item in verdict.not_checked
+        ]
+    )
+    click.echo(f"report: {outcome.run_dir / 'report.html'}")
+
+
+def _print_grouped(lines: list[str], limit: int = 5) -> None:
+    """Print distinct lines once, with a count, at most ``limit`` of them."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    for line, count in list(counts.items())[:limit]:
+        click.echo(f"  {line}" + (f" (×{count})" if count > 1 else ""))
+    if len(counts) > limit:
+        click.echo(f"  … and {len(counts) - limit} more in the report")
+
+
+def main() -> None:
+    cli()

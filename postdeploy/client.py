@@ -1,0 +1,78 @@
+"""HTTP access to the target: one place that knows the API's login and base URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from postdeploy.config import Account, TargetSettings
+from postdeploy.errors import AuthError, TargetError, TargetUnreachable
+
+__all__ = ["LOGIN_PATH", "login", "new_client", "transport_error"]
+
+LOGIN_PATH = "/api/v2/auth/login"
+USER_AGENT = "postdeploy/0.1"
+
+
+def new_client(
+    target: TargetSettings,
+    *,
+    token: str | None = None,
+    event_hooks: Mapping[str, Sequence[Callable[..., Any]]] | None = None,
+) -> httpx.Client:
+    """A client for the target's base URL with bounded timeouts (a hanging target must
+    not hang the verification)."""
+    if target.url is None:
+        raise TargetError("no target URL: start the embedded target first")
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.Client(
+        base_url=target.url,
+        headers=headers,
+        timeout=httpx.Timeout(target.timeout_s, connect=min(target.timeout_s, 5.0)),
+        event_hooks={key: list(value) for key, value in (event_hooks or {}).items()},
+        follow_redirects=False,
+    )
+
+
+def login(client: httpx.Client, account: Account) -> str:
+    """Log ``account`` in and return its bearer token.
+
+    Raises :class:`AuthError` when the target refuses the credentials and
+    :class:`TargetError` when it answers something that is not a login response.
+    """
+    if account.password is None:
+        raise AuthError(f"no password for account {account.username}")
+    try:
+        response = client.post(
+            LOGIN_PATH,
+            json={"username": account.username, "password": account.password.reveal()},
+        )
+    except httpx.TransportError as exc:
+        raise transport_error(exc, str(client.base_url)) from exc
+    if response.status_code in (401, 403):
+        raise AuthError(
+            f"login as {account.username} refused (HTTP {response.status_code}): "
+            "wrong password or unknown account"
+        )
+    if response.status_code != 200:
+        raise TargetError(f"login as {account.username} answered HTTP {response.status_code}")
+    try:
+        token = response.json()["access_token"]
+    except (ValueError, KeyError, TypeError):
+        raise TargetError(
+            f"login as {account.username} answered without an access_token"
+        ) from None
+    return str(token)
+
+
+def transport_error(exc: httpx.TransportError, url: str) -> TargetUnreachable:
+    """Turn httpx's transport errors into one line a release engineer understands."""
+    if isinstance(exc, httpx.TimeoutException):
+        return TargetUnreachable(f"{url} did not answer in time ({type(exc).__name__})")
+    if isinstance(exc, httpx.ConnectError):
+        return TargetUnreachable(f"cannot connect to {url}: {exc or 'connection failed'}")
+    return TargetUnreachable(f"{url}: {type(exc).__name__}: {exc}")

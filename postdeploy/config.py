@@ -1,0 +1,332 @@
+"""Load and validate the configuration: ``postdeploy.toml`` < ``POSTDEPLOY_*`` < flags.
+
+This is the boundary where untrusted input becomes typed values: the file is validated
+with pydantic, everything after it works with frozen dataclasses. Passwords are read only
+from the environment or from a file, never from ``postdeploy.toml`` (that file gets
+committed), and they live in :class:`Secret` so that no repr, log line or report can
+show them by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from postdeploy.errors import ConfigError
+from postdeploy.findings import Severity
+
+__all__ = [
+    "DEFAULT_ACCOUNTS",
+    "Account",
+    "Config",
+    "GatePolicy",
+    "Secret",
+    "TargetSettings",
+    "load_config",
+    "password_env_name",
+]
+
+DEFAULT_CONFIG_FILE = "postdeploy.toml"
+Role = Literal["user", "admin"]
+
+
+class Secret:
+    """A string that refuses to be printed: repr/str show a mask, ``reveal()`` the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    def __str__(self) -> str:
+        return "********"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A test account on the target. Authorization checks need two users and an admin."""
+
+    username: str
+    role: Role
+    password: Secret | None = None
+
+
+# The accounts unimedia seeds and most deployments of the service have for testing.
+DEFAULT_ACCOUNTS: tuple[Account, ...] = (
+    Account("alice", "user"),
+    Account("bob", "user"),
+    Account("admin", "admin"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSettings:
+    """What to verify. ``url=None`` means: start and verify the embedded unimedia."""
+
+    url: str | None = None
+    accounts: tuple[Account, ...] = DEFAULT_ACCOUNTS
+    expected_version: str | None = None
+    prometheus_url: str | None = None
+    zap_url: str | None = None
+    database_url: Secret | None = None
+    timeout_s: float = 10.0
+
+    @property
+    def embedded(self) -> bool:
+        return self.url is None
+
+
+@dataclass(frozen=True, slots=True)
+class GatePolicy:
+    """How findings become a verdict. Defaults fail closed."""
+
+    block_severity: Severity = Severity.HIGH
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything one run needs, already validated."""
+
+    target: TargetSettings = field(default_factory=TargetSettings)
+    profile: str = "smoke"
+    stages: tuple[str, ...] | None = None
+    report_dir: Path = Path("reports")
+    gate: GatePolicy = field(default_factory=GatePolicy)
+    config_file: Path | None = None
+
+
+# --- the file format (pydantic only here, at the boundary) -------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _AccountModel(_Strict):
+    role: Role = "user"
+    password_env: str | None = None
+    password_file: Path | None = None
+
+
+class _TargetModel(_Strict):
+    url: str | None = None
+    expected_version: str | None = None
+    prometheus_url: str | None = None
+    zap_url: str | None = None
+    database_url_env: str | None = None
+    timeout_s: float = Field(default=10.0, gt=0, le=300)
+
+
+class _GateModel(_Strict):
+    block_severity: Severity = Severity.HIGH
+
+
+class _RunModel(_Strict):
+    profile: str = "smoke"
+    stages: list[str] | None = None
+    report_dir: Path = Path("reports")
+
+
+class _FileModel(_Strict):
+    target: _TargetModel = _TargetModel()
+    accounts: dict[str, _AccountModel] = Field(default_factory=dict)
+    gate: _GateModel = _GateModel()
+    run: _RunModel = _RunModel()
+
+
+def password_env_name(username: str) -> str:
+    """The default variable holding an account's password: ``POSTDEPLOY_PASSWORD_<USER>``."""
+    return "POSTDEPLOY_PASSWORD_" + re.sub(r"[^A-Za-z0-9]", "_", username).upper()
+
+
+def load_config(
+    *,
+    config_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Build the run's :class:`Config`: file, then environment, then ``overrides`` (flags).
+
+    ``overrides`` keys: url, profile, stages, report_dir, expected_version, timeout_s.
+    Raises :class:`ConfigError` with a one-line message on any invalid input.
+    """
+    env = dict(os.environ if environ is None else environ)
+    flags = {key: value for key, value in (overrides or {}).items() if value is not None}
+    path = _config_path(config_file, env, cwd or Path.cwd())
+    model = _read_file(path) if path else _FileModel()
+    base_dir = path.parent if path else (cwd or Path.cwd())
+
+    url = flags.get("url") or env.get("POSTDEPLOY_TARGET") or model.target.url
+    profile = flags.get("profile") or env.get("POSTDEPLOY_PROFILE") or model.run.profile
+    stages = _stage_list(flags.get("stages") or env.get("POSTDEPLOY_STAGES"), model.run.stages)
+    report_dir = Path(
+        flags.get("report_dir") or env.get("POSTDEPLOY_REPORT_DIR") or model.run.report_dir
+    )
+    if not report_dir.is_absolute():
+        report_dir = (cwd or Path.cwd()) / report_dir
+    timeout_s = _float(
+        flags.get("timeout_s") or env.get("POSTDEPLOY_TIMEOUT"), model.target.timeout_s
+    )
+    block = env.get("POSTDEPLOY_BLOCK_SEVERITY") or model.gate.block_severity
+    try:
+        block_severity = Severity(block)
+    except ValueError:
+        raise ConfigError(
+            f"POSTDEPLOY_BLOCK_SEVERITY={block!r} is not one of "
+            f"{', '.join(s.value for s in Severity)}"
+        ) from None
+
+    target = TargetSettings(
+        url=_validated_url(url, "target url") if url else None,
+        accounts=_accounts(model, env, base_dir),
+        expected_version=flags.get("expected_version")
+        or env.get("POSTDEPLOY_EXPECTED_VERSION")
+        or model.target.expected_version,
+        prometheus_url=_optional_url(
+            env.get("POSTDEPLOY_PROMETHEUS_URL") or model.target.prometheus_url, "prometheus_url"
+        ),
+        zap_url=_optional_url(env.get("POSTDEPLOY_ZAP_URL") or model.target.zap_url, "zap_url"),
+        database_url=_database_url(model, env),
+        timeout_s=timeout_s,
+    )
+    return Config(
+        target=target,
+        profile=profile,
+        stages=stages,
+        report_dir=report_dir,
+        gate=GatePolicy(block_severity=block_severity),
+        config_file=path,
+    )
+
+
+def with_target(config: Config, target: TargetSettings) -> Config:
+    """The same configuration aimed at another target (the embedded one, once started)."""
+    return replace(config, target=target)
+
+
+def _config_path(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
+    if explicit is None and env.get("POSTDEPLOY_CONFIG"):
+        explicit = Path(env["POSTDEPLOY_CONFIG"])
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return explicit
+    default = cwd / DEFAULT_CONFIG_FILE
+    return default if default.is_file() else None
+
+
+def _read_file(path: Path) -> _FileModel:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    for name, account in (data.get("accounts") or {}).items():
+        if isinstance(account, dict) and "password" in account:
+            raise ConfigError(
+                f"{path}: accounts.{name}.password: passwords are never read from the "
+                f"config file; use password_env or password_file"
+            )
+    try:
+        return _FileModel.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+
+
+def _accounts(model: _FileModel, env: Mapping[str, str], base_dir: Path) -> tuple[Account, ...]:
+    declared: dict[str, _AccountModel] = dict(model.accounts)
+    if env.get("POSTDEPLOY_ACCOUNTS"):
+        declared = {}
+        for item in env["POSTDEPLOY_ACCOUNTS"].split(","):
+            name, _, role = item.strip().partition(":")
+            if not name or role not in ("user", "admin"):
+                raise ConfigError(
+                    f"POSTDEPLOY_ACCOUNTS: {item.strip()!r} is not NAME:user or NAME:admin"
+                )
+            declared[name] = _AccountModel(role=role)  # type: ignore[arg-type]
+    if not declared:
+        declared = {account.username: _AccountModel(role=account.role) for account in
+                    DEFAULT_ACCOUNTS}
+    accounts = []
+    for name, spec in declared.items():
+        accounts.append(Account(name, spec.role, _password(name, spec, env, base_dir)))
+    return tuple(accounts)
+
+
+def _password(
+    name: str, spec: _AccountModel, env: Mapping[str, str], base_dir: Path
+) -> Secret | None:
+    if spec.password_file is not None:
+        path = spec.password_file if spec.password_file.is_absolute() else base_dir / (
+            spec.password_file
+        )
+        try:
+            return Secret(path.read_text(encoding="utf-8").strip())
+        except OSError as exc:
+            raise ConfigError(
+                f"accounts.{name}.password_file: cannot read {path}: {exc.strerror}"
+            ) from None
+    value = env.get(spec.password_env or password_env_name(name))
+    return Secret(value) if value else None
+
+
+def _database_url(model: _FileModel, env: Mapping[str, str]) -> Secret | None:
+    value = env.get(model.target.database_url_env or "POSTDEPLOY_DATABASE_URL")
+    return Secret(value) if value else None
+
+
+def _stage_list(value: str | None, from_file: list[str] | None) -> tuple[str, ...] | None:
+    if value:
+        names = tuple(part.strip() for part in value.split(",") if part.strip())
+        if not names:
+            raise ConfigError(f"--stages {value!r} names no stage")
+        return names
+    return tuple(from_file) if from_file else None
+
+
+def _float(value: Any, default: float) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"timeout {value!r} is not a number of seconds") from None
+    if not 0 < result <= 300:
+        raise ConfigError(f"timeout {result} s is outside 0-300 s")
+    return result
+
+
+_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s]*)?$")
+
+
+def _validated_url(value: str, what: str) -> str:
+    if not _URL.match(value):
+        raise ConfigError(f"{what} {value!r} is not an http(s):// URL")
+    return value.rstrip("/")
+
+
+def _optional_url(value: str | None, what: str) -> str | None:
+    return _validated_url(value, what) if value else None

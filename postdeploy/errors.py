@@ -1,0 +1,54 @@
+"""Errors postdeploy raises when it *cannot check*, never when it found something wrong.
+
+A finding is data (see :mod:`postdeploy.findings`); an exception means a check could not
+run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
+:class:`PostdeployError` as one line on stderr; anything else is a bug.
+
+    PostdeployError
+     ├── ConfigError            bad postdeploy.toml, environment or flags
+     ├── TargetError            the target answered, but not like the service we verify
+     │    ├── TargetUnreachable refused, DNS failure or no answer within the timeout
+     │    └── AuthError         a configured account could not log in
+     ├── EmbeddedTargetError    the embedded unimedia could not be started
+     └── StageCrashed           a stage could not produce a result
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "ConfigError",
+    "EmbeddedTargetError",
+    "PostdeployError",
+    "StageCrashed",
+    "TargetError",
+    "TargetUnreachable",
+]
+
+
+class PostdeployError(Exception):
+    """Base of every error postdeploy reports to the user as one line."""
+
+
+class ConfigError(PostdeployError):
+    """The configuration (file, environment, flags) is missing something or malformed."""
+
+
+class TargetError(PostdeployError):
+    """The target answered, but not as the service under verification should."""
+
+
+class TargetUnreachable(TargetError):
+    """No usable connection to the target: refused, unresolvable or timed out."""
+
+
+class AuthError(TargetError):
+    """A configured account was refused at login (wrong password or unknown user)."""
+
+
+class EmbeddedTargetError(PostdeployError):
+    """The embedded reference service did not start."""
+
+
+class StageCrashed(PostdeployError):
+    """A stage could not run to the end, so it has no trustworthy result."""

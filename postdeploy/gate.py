@@ -1,0 +1,127 @@
+"""The gate: stage results + policy → decision. Pure, so it is tested with plain tables.
+
+It fails closed: anything that was supposed to be checked and was not makes the verdict
+INCONCLUSIVE, never GO. A blocking finding makes it NO_GO even when other stages could not
+run — a release known to lose data must not wait for a flaky scanner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from postdeploy.config import GatePolicy
+from postdeploy.findings import CheckOutcome, Finding, RollbackTrigger, StageResult, StageStatus
+from postdeploy.target import TargetInfo
+
+__all__ = ["Decision", "Evaluation", "NotChecked", "Verdict", "evaluate"]
+
+SCHEMA_VERSION = "1.0"
+
+
+class Decision(StrEnum):
+    GO = "GO"
+    NO_GO = "NO_GO"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+
+@dataclass(frozen=True, slots=True)
+class NotChecked:
+    """Something that should have been checked and was not; ``check=None``: a whole stage."""
+
+    stage: str
+    check: str | None
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "check": self.check, "why": self.why}
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The gate's answer, before it is dressed up as a :class:`Verdict`."""
+
+    decision: Decision
+    reasons: tuple[Finding, ...]
+    triggers_fired: tuple[RollbackTrigger, ...]
+    not_checked: tuple[NotChecked, ...]
+
+
+def evaluate(
+    results: Sequence[StageResult], *, expected: Sequence[str], policy: GatePolicy
+) -> Evaluation:
+    """Decide GO / NO_GO / INCONCLUSIVE for ``results`` of the ``expected`` stages."""
+    findings = sorted(
+        (finding for result in results for finding in result.findings),
+        key=lambda finding: -finding.severity.rank,
+    )
+    blocking = [f for f in findings if f.severity.at_least(policy.block_severity)]
+    triggers = tuple(dict.fromkeys(finding.trigger for finding in blocking))
+
+    by_name = {result.name: result for result in results}
+    not_checked: list[NotChecked] = []
+    incomplete = False
+    for name in expected:
+        result = by_name.get(name)
+        gap = _stage_gap(result)
+        if gap:
+            not_checked.append(NotChecked(name, None, gap))
+            incomplete = True
+        if result is None:
+            continue
+        for check in result.checks:
+            if check.outcome is CheckOutcome.SKIPPED:
+                not_checked.append(NotChecked(name, check.check_id, check.message or "skipped"))
+            elif check.outcome is CheckOutcome.ERROR:
+                not_checked.append(
+                    NotChecked(name, check.check_id, f"could not run: {check.message}")
+                )
+                incomplete = True
+
+    if blocking:
+        decision = Decision.NO_GO
+    elif incomplete:
+        decision = Decision.INCONCLUSIVE
+    else:
+        decision = Decision.GO
+    return Evaluation(decision, tuple(findings), triggers, tuple(not_checked))
+
+
+def _stage_gap(result: StageResult | None) -> str:
+    """Why a stage as a whole does not count as checked, or '' when it does."""
+    if result is None:
+        return "stage did not run"
+    if result.status is StageStatus.ERROR:
+        return result.reason or "stage could not run"
+    if result.status is StageStatus.SKIPPED:
+        return result.reason or "stage skipped"
+    ran = result.count(CheckOutcome.PASSED) + result.count(CheckOutcome.FAILED)
+    if ran == 0:
+        return "no checks ran"
+    if result.status is StageStatus.FAILED and not result.findings:
+        return "stage failed without saying why (no findings)"
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The run's one answer with everything behind it; ``verdict.json`` renders this."""
+
+    run_id: str
+    decision: Decision
+    profile: str
+    target: TargetInfo
+    stages: tuple[StageResult, ...]
+    reasons: tuple[Finding, ...]
+    triggers_fired: tuple[RollbackTrigger, ...]
+    not_checked: tuple[NotChecked, ...]
+    started_at: datetime
+    finished_at: datetime
+    error: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()

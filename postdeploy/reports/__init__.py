@@ -1,0 +1,26 @@
+"""Reports render the verdict; they never recompute it.
+
+``verdict.json`` is canonical; ``junit.xml`` and ``report.html`` are views of the same
+:class:`~postdeploy.gate.Verdict`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from postdeploy.gate import Verdict
+from postdeploy.reports.html import write_html
+from postdeploy.reports.junit import write_junit
+from postdeploy.reports.verdict_json import verdict_to_dict, write_verdict_json
+
+__all__ = ["verdict_to_dict", "write_reports"]
+
+
+def write_reports(verdict: Verdict, run_dir: Path) -> list[Path]:
+    """Write every report of ``verdict`` into ``run_dir``; return their paths."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        write_verdict_json(verdict, run_dir / "verdict.json"),
+        write_junit(verdict, run_dir / "junit.xml"),
+        write_html(verdict, run_dir / "report.html"),
+    ]

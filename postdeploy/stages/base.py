@@ -1,0 +1,42 @@
+"""The Stage protocol: one kind of verification, run against a started target.
+
+A stage returns a :class:`StageResult` — findings are data. It raises
+:class:`~postdeploy.errors.PostdeployError` only when it could not run; the runner turns
+that into an ERROR result, which the gate treats as INCONCLUSIVE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from postdeploy.config import TargetSettings
+from postdeploy.findings import StageResult
+
+__all__ = ["Stage", "StageContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class StageContext:
+    """What a stage may use: the live target, the run's id and its output directory."""
+
+    target: TargetSettings
+    run_id: str
+    run_dir: Path
+    config_file: Path | None = None
+
+    def stage_dir(self, name: str) -> Path:
+        """The stage's own artifact directory inside the run directory."""
+        path = self.run_dir / "stages" / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+class Stage(Protocol):
+    """One kind of verification (smoke, integration, load, …)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def run(self, context: StageContext) -> StageResult: ...

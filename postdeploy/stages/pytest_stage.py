@@ -1,0 +1,117 @@
+"""A stage made of pytest checks, run in a pytest subprocess.
+
+A subprocess, not ``pytest.main()`` in-process: stages run side by side, a crashing or
+hanging suite cannot take the verdict down with it, and heavy imports (Playwright, Locust's
+gevent patching) stay out of the runner. Passwords reach the child through its environment,
+never its command line (which any user of the machine can read).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from postdeploy.config import TargetSettings, password_env_name
+from postdeploy.findings import StageResult, StageStatus
+from postdeploy.stages.base import StageContext
+
+__all__ = ["PROJECT_ROOT", "PytestStage", "target_environment"]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True, slots=True)
+class PytestStage:
+    """Run the tests under ``paths`` selected by ``marker`` and read back their result."""
+
+    name: str
+    marker: str
+    paths: tuple[str, ...]
+    timeout_s: float = 300.0
+    workers: int | None = None
+
+    def run(self, context: StageContext) -> StageResult:
+        stage_dir = context.stage_dir(self.name)
+        results_file = stage_dir / "result.json"
+        log_file = stage_dir / "pytest.log"
+        missing = [path for path in self.paths if not (PROJECT_ROOT / path).exists()]
+        if missing:
+            return _error(self.name, f"suite not found: {PROJECT_ROOT / missing[0]}", 0.0)
+        command = [
+            sys.executable, "-m", "pytest",
+            *(str(PROJECT_ROOT / path) for path in self.paths),
+            "-m", self.marker,
+            "--rootdir", str(PROJECT_ROOT),
+            "-p", "no:cacheprovider",
+            "-q", "-rfEs",
+            "--postdeploy-stage", self.name,
+            "--postdeploy-results", str(results_file),
+            "--postdeploy-run-id", context.run_id,
+            "--alluredir", str(context.run_dir / "allure-results"),
+        ]  # fmt: skip
+        if self.workers:
+            command += ["-n", str(self.workers)]
+        started = time.monotonic()
+        with log_file.open("wb") as log:
+            try:
+                subprocess.run(  # noqa: S603 - our own interpreter, argv built above
+                    command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=target_environment(context.target, context.run_id),
+                    timeout=self.timeout_s,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                return _error(
+                    self.name, f"did not finish within {self.timeout_s:.0f} s",
+                    time.monotonic() - started,
+                )
+        duration = time.monotonic() - started
+        if not results_file.exists():
+            return _error(self.name, "pytest ended without a result: " + _tail(log_file),
+                          duration)
+        try:
+            result = StageResult.from_dict(json.loads(results_file.read_text(encoding="utf-8")))
+        except (ValueError, KeyError) as exc:
+            return _error(self.name, f"unreadable stage result: {exc}", duration)
+        return StageResult(
+            name=self.name,
+            status=result.status,
+            duration_s=duration,
+            reason=result.reason,
+            findings=result.findings,
+            checks=result.checks,
+            metrics=result.metrics,
+            artifacts=(*result.artifacts, str(log_file.relative_to(context.run_dir))),
+        )
+
+
+def target_environment(target: TargetSettings, run_id: str) -> dict[str, str]:
+    """The child's environment: ours plus the target, accounts and passwords."""
+    env = dict(os.environ)
+    if target.url:
+        env["POSTDEPLOY_TARGET"] = target.url
+    env["POSTDEPLOY_RUN_ID"] = run_id
+    env["POSTDEPLOY_TIMEOUT"] = str(target.timeout_s)
+    env["POSTDEPLOY_ACCOUNTS"] = ",".join(f"{a.username}:{a.role}" for a in target.accounts)
+    for account in target.accounts:
+        if account.password is not None:
+            env[password_env_name(account.username)] = account.password.reveal()
+    if target.expected_version:
+        env["POSTDEPLOY_EXPECTED_VERSION"] = target.expected_version
+    return env
+
+
+def _error(name: str, reason: str, duration: float) -> StageResult:
+    return StageResult(name=name, status=StageStatus.ERROR, duration_s=duration, reason=reason)
+
+
+def _tail(path: Path) -> str:
+    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no output"
