@@ -55,7 +55,10 @@ class EmbeddedUnimedia:
         log_path: Path | None = None,
         watch_pid: int | None = None,
         timeout_s: float = 10.0,
+        faults: str | None = None,
     ) -> None:
+        """``faults=None`` inherits ``UNIMEDIA_FAULTS`` from the environment; "" clears it."""
+        self._faults = faults
         self._log_path = log_path
         self._watch_pid = watch_pid if watch_pid is not None else os.getpid()
         self._timeout_s = timeout_s
@@ -97,9 +100,13 @@ class EmbeddedUnimedia:
             "--accounts", str(accounts_file),
             "--watch-pid", str(self._watch_pid),
         ]  # fmt: skip
+        env = dict(os.environ)
+        if self._faults is not None:
+            env["UNIMEDIA_FAULTS"] = self._faults
         with log_path.open("ab") as log_file:
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed argv
                 command,
+                env=env,
                 stdout=subprocess.PIPE,
                 stderr=log_file,
                 text=True,

@@ -27,19 +27,19 @@ class PreflightResult:
 
 def preflight(target: TargetSettings) -> PreflightResult:
     """Check reachability, the JSON API and every account's login; raise if unusable."""
-    for account in target.accounts:
-        if account.password is None:
-            raise ConfigError(
-                f"no password for account {account.username}: set "
-                f"{password_env_name(account.username)} or accounts.{account.username}"
-                ".password_file"
-            )
     url = target.url or ""
     with new_client(target) as client:
         version = _get_json(client, "/version", url)
         live_version = None
         if isinstance(version, dict) and isinstance(version.get("version"), str):
             live_version = version["version"]
+        for account in target.accounts:
+            if account.password is None:
+                raise ConfigError(
+                    f"no password for account {account.username}: set "
+                    f"{password_env_name(account.username)} or accounts.{account.username}"
+                    ".password_file"
+                )
         for account in target.accounts:
             password = account.password.reveal() if account.password else ""
             try:

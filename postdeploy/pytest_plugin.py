@@ -222,7 +222,12 @@ def pytest_runtest_makereport(
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     item.config.stash[_KEY].exchanges.reset()
-    _marker_tag(item)  # a malformed gate marker is an error before the check runs
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A malformed gate marker stops the run before any check: it is a bug in the suite."""
+    for item in items:
+        _marker_tag(item)
 
 
 # --- fixtures ------------------------------------------------------------------------------

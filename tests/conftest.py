@@ -1,0 +1,120 @@
+"""Fixtures for postdeploy's own tests: real unimedia servers with known accounts.
+
+Each test that needs a target starts its own server (``tmp_path``, port 0), so tests run
+in parallel under xdist without sharing state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from postdeploy.config import password_env_name
+from postdeploy.embedded import EmbeddedUnimedia
+
+pytest_plugins = ["pytester"]
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """This process's environment without any POSTDEPLOY_/UNIMEDIA_ settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTDEPLOY_", "UNIMEDIA_"))}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def base_env() -> Callable[..., dict[str, str]]:
+    """``base_env(NAME=value, …)``: a clean environment for a subprocess under test."""
+    return clean_environment
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running unimedia and the environment that lets postdeploy log in to it."""
+
+    url: str
+    passwords: dict[str, str]
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = clean_environment()
+        env["POSTDEPLOY_TARGET"] = self.url
+        env["POSTDEPLOY_EXPECTED_VERSION"] = "2.0.0"
+        for name, password in self.passwords.items():
+            env[password_env_name(name)] = password
+        env.update(extra)
+        return env
+
+
+@pytest.fixture
+def start_unimedia(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start a unimedia with the given faults ("" for none); stopped after the test."""
+    servers: list[EmbeddedUnimedia] = []
+
+    def start(faults: str = "") -> Server:
+        server = EmbeddedUnimedia(log_path=tmp_path / f"unimedia-{len(servers)}.log", faults=faults)
+        servers.append(server)
+        settings = server.start()
+        assert settings.url is not None
+        return Server(
+            settings.url,
+            {a.username: a.password.reveal() for a in settings.accounts if a.password},
+        )
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class CliRun:
+    exit_code: int
+    stdout: str
+    stderr: str
+    report_dir: Path
+
+    @property
+    def verdict(self) -> dict:
+        return json.loads((self.report_dir / "latest" / "verdict.json").read_text())
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., CliRun]:
+    """Run the real ``postdeploy`` command line in a subprocess."""
+
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliRun:
+        report_dir = tmp_path / "reports"
+        if env is None:
+            env = clean_environment()
+        completed = subprocess.run(
+            [sys.executable, "-m", "postdeploy", *args, "--report-dir", str(report_dir)],
+            capture_output=True, text=True, env=env, cwd=cwd or tmp_path, timeout=180, check=False,
+        )
+        return CliRun(completed.returncode, completed.stdout, completed.stderr, report_dir)
+
+    return run
+
+
+@pytest.fixture
+def run_smoke(tmp_path: Path) -> Callable[..., dict]:
+    """Run ``pytest suites -m smoke`` against a server; return the stage result JSON."""
+
+    def run(server: Server) -> dict:
+        results = tmp_path / "smoke-result.json"
+        subprocess.run(
+            [sys.executable, "-m", "pytest", str(REPO / "suites"), "-m", "smoke", "-q",
+             "-p", "no:cacheprovider", "--rootdir", str(REPO), "--postdeploy-stage", "smoke",
+             "--postdeploy-results", str(results)],
+            capture_output=True, text=True, env=server.env(), cwd=REPO, timeout=120, check=False,
+        )
+        return json.loads(results.read_text())
+
+    return run

@@ -1,0 +1,94 @@
+"""Configuration precedence (file < environment < flags) and secrets handling."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from postdeploy.config import Secret, load_config
+from postdeploy.errors import ConfigError
+from postdeploy.findings import Severity
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "postdeploy.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_mean_the_embedded_target(tmp_path: Path) -> None:
+    config = load_config(environ={}, cwd=tmp_path)
+    assert config.target.embedded
+    assert config.profile == "smoke"
+    assert [a.username for a in config.target.accounts] == ["alice", "bob", "admin"]
+    assert config.gate.block_severity is Severity.HIGH
+
+
+def test_file_then_environment_then_flags(tmp_path: Path) -> None:
+    write(tmp_path, '[target]\nurl = "https://file.example"\nexpected_version = "1"\n'
+                    '[run]\nprofile = "full"\n')
+    from_file = load_config(environ={}, cwd=tmp_path)
+    assert (from_file.target.url, from_file.profile) == ("https://file.example", "full")
+    env = {"POSTDEPLOY_TARGET": "https://env.example", "POSTDEPLOY_EXPECTED_VERSION": "2"}
+    from_env = load_config(environ=env, cwd=tmp_path)
+    assert from_env.target.url == "https://env.example"
+    assert from_env.target.expected_version == "2"
+    from_flags = load_config(
+        environ=env, cwd=tmp_path, overrides={"url": "https://flag.example/", "profile": "smoke"}
+    )
+    assert from_flags.target.url == "https://flag.example"
+    assert from_flags.profile == "smoke"
+
+
+def test_passwords_come_from_environment_or_file_and_never_print(tmp_path: Path) -> None:
+    (tmp_path / "bob.secret").write_text("bob-secret\n")
+    write(tmp_path, '[accounts.alice]\nrole = "user"\n'
+                    '[accounts.bob]\nrole = "user"\npassword_file = "bob.secret"\n'
+                    '[accounts.root]\nrole = "admin"\npassword_env = "ROOT_PW"\n')
+    config = load_config(
+        environ={"POSTDEPLOY_PASSWORD_ALICE": "alice-secret", "ROOT_PW": "root-secret"},
+        cwd=tmp_path,
+    )
+    passwords = {a.username: a.password for a in config.target.accounts}
+    assert passwords == {
+        "alice": Secret("alice-secret"), "bob": Secret("bob-secret"), "root": Secret("root-secret")
+    }
+    shown = repr(config) + str(config)
+    for secret in ("alice-secret", "bob-secret", "root-secret"):
+        assert secret not in shown
+
+
+def test_accounts_from_environment(tmp_path: Path) -> None:
+    config = load_config(environ={"POSTDEPLOY_ACCOUNTS": "u1:user,u2:user,boss:admin"},
+                         cwd=tmp_path)
+    assert [(a.username, a.role) for a in config.target.accounts] == [
+        ("u1", "user"), ("u2", "user"), ("boss", "admin"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "message"),
+    [
+        ("[target\n", {}, "not valid TOML"),
+        ('[target]\nurl = "ftp://x"\n', {}, "is not an http(s):// URL"),
+        ("[target]\ntimeout_s = -1\n", {}, "target.timeout_s"),
+        ("[surprise]\n", {}, "surprise"),
+        ('[accounts.a]\npassword = "x"\n', {}, "passwords are never read"),
+        ('[accounts.a]\npassword_file = "missing"\n', {}, "cannot read"),
+        ("", {"POSTDEPLOY_ACCOUNTS": "alice"}, "NAME:user or NAME:admin"),
+        ("", {"POSTDEPLOY_TIMEOUT": "soon"}, "not a number"),
+        ("", {"POSTDEPLOY_BLOCK_SEVERITY": "dire"}, "POSTDEPLOY_BLOCK_SEVERITY"),
+    ],
+)
+def test_bad_configuration_is_one_clear_error(tmp_path, text, env, message) -> None:
+    write(tmp_path, text)
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        load_config(environ=env, cwd=tmp_path)
+    assert "\n" not in str(caught.value)
+
+
+def test_explicit_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(config_file=tmp_path / "nope.toml", environ={}, cwd=tmp_path)

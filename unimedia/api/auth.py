@@ -1,0 +1,42 @@
+"""``POST /api/v2/auth/login``: username and password in, bearer token out."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+
+from unimedia.api.deps import FaultsDep, SessionDep, SettingsDep, planted_error_rate
+from unimedia.auth import dummy_hash, issue_token, verify_password
+from unimedia.models import User
+from unimedia.problems import ProblemError, internal_error
+from unimedia.schemas import LoginRequest, TokenOut
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/v2/auth", tags=["auth"], dependencies=[Depends(planted_error_rate)])
+
+_BAD_CREDENTIALS = "Invalid username or password."
+
+
+@router.post("/login", responses={401: {"description": "Invalid username or password"}})
+def login(
+    body: LoginRequest, session: SessionDep, settings: SettingsDep, faults: FaultsDep
+) -> TokenOut:
+    user = session.scalar(select(User).where(User.username == body.username))
+    # Verify against a dummy hash for unknown users: same answer, same time, so the
+    # endpoint does not reveal which usernames exist.
+    password_ok = verify_password(body.password, user.password_hash if user else dummy_hash())
+    if user is None or not password_ok:
+        raise ProblemError(401, _BAD_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
+    if faults.active("login_broken") and faults.param("login_broken") in (None, user.username):
+        raise internal_error()  # the planted bug: token issuance fails for this user
+    issued = issue_token(
+        user.username,
+        user.role,
+        secret=settings.token_secret,
+        ttl_seconds=settings.token_ttl_seconds,
+    )
+    logger.info("issued a token to %s", user.username)
+    return TokenOut(access_token=issued.token, expires_in=issued.expires_in, role=user.role)

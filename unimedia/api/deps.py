@@ -1,0 +1,99 @@
+"""FastAPI dependencies, as ``Annotated`` aliases so that handlers just declare types."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from unimedia.auth import InvalidToken, decode_token
+from unimedia.faults import FaultSet
+from unimedia.models import User
+from unimedia.problems import ProblemError, internal_error
+from unimedia.runtime import Runtime
+from unimedia.service import MediaService
+from unimedia.settings import Settings
+from unimedia.storage import BlobStore
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+def get_faults(runtime: RuntimeDep) -> FaultSet:
+    return runtime.faults
+
+
+def get_store(runtime: RuntimeDep) -> BlobStore:
+    return runtime.store
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+FaultsDep = Annotated[FaultSet, Depends(get_faults)]
+StoreDep = Annotated[BlobStore, Depends(get_store)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    with runtime.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def unauthorized(detail: str) -> ProblemError:
+    return ProblemError(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_current_user(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> User:
+    """The user behind the bearer token. Role comes from the database, not the token, so a
+    demoted admin loses rights at once."""
+    if credentials is None:
+        raise unauthorized("A bearer token is required.")
+    try:
+        claims = decode_token(credentials.credentials, secret=settings.token_secret)
+    except InvalidToken as exc:
+        raise unauthorized("The bearer token is invalid or has expired.") from exc
+    user = session.scalar(select(User).where(User.username == claims.username))
+    if user is None:
+        raise unauthorized("The bearer token is invalid or has expired.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_media_service(runtime: RuntimeDep, session: SessionDep) -> MediaService:
+    return MediaService(session, runtime.store, runtime.faults, runtime.blob_lock)
+
+
+MediaServiceDep = Annotated[MediaService, Depends(get_media_service)]
+
+
+def planted_error_rate(faults: FaultsDep) -> None:
+    """The ``error_rate`` fault: a share of /api/ requests fail as a flaky backend would.
+
+    A router-level dependency of every /api/ router, so it hits exactly the API traffic.
+    """
+    # Not security-relevant randomness: it decides which requests fail.
+    if faults.active("error_rate") and random.random() < faults.param_float("error_rate"):  # noqa: S311
+        raise internal_error()

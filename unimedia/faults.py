@@ -1,0 +1,205 @@
+"""The fault catalogue: named misbehaviours switched on by ``UNIMEDIA_FAULTS``.
+
+postdeploy must prove that each of its checks can fail. These faults are how: each one is a
+real bug planted where such a bug would live (the blob store, a router, the readiness
+probe), not a flag checked in one middleware, so a check only catches it by observing the
+service from outside.
+
+Syntax: ``name[:param][@delay][,name…]``, e.g. ``corrupt_upload,error_rate:0.2@30s``.
+``@delay`` (``30``, ``30s``, ``2m``, ``1h``) switches the fault on that long after startup,
+so a watch can be shown to catch a late regression. The delay is what follows the *last*
+``@``: a parameter containing ``@`` needs an explicit delay (``login_broken:a@b.c@0s``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from unimedia.errors import FaultSpecError
+
+ENV_VAR = "UNIMEDIA_FAULTS"
+
+
+def _ratio(raw: str) -> str:
+    value = float(raw)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be between 0 and 1")
+    return raw
+
+
+def _seconds(raw: str) -> str:
+    value = float(raw)
+    if not 0.0 <= value <= 3600.0:
+        raise ValueError("must be between 0 and 3600 seconds")
+    return raw
+
+
+def _text(raw: str) -> str:
+    if not raw:
+        raise ValueError("must not be empty")
+    return raw
+
+
+@dataclass(frozen=True, slots=True)
+class FaultDefinition:
+    """What a fault does, and the parameter it takes (``validate is None``: none)."""
+
+    description: str
+    default: str | None = None
+    validate: Callable[[str], str] | None = None
+
+
+DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
+    {
+        "corrupt_upload": FaultDefinition(
+            "stored bytes differ from the upload; metadata still describes what was sent"
+        ),
+        "wrong_version": FaultDefinition(
+            "/version reports X (default 1.9.0) instead of the real version", "1.9.0", _text
+        ),
+        "unhealthy": FaultDefinition("/healthz answers 503"),
+        "db_unavailable": FaultDefinition("/readyz reports the database check failing"),
+        "storage_readonly": FaultDefinition(
+            "blob writes fail: uploads answer 507 and /readyz reports storage failing"
+        ),
+        "login_broken": FaultDefinition(
+            "login with valid credentials answers 500 for that user (default: everyone)",
+            None,
+            _text,
+        ),
+        "listing_drops_records": FaultDefinition(
+            "media listings silently omit the newest item (and the total lies)"
+        ),
+        "metadata_wrong": FaultDefinition("media metadata reports a wrong size and content type"),
+        "delete_ignored": FaultDefinition("DELETE answers 204 but the media stays"),
+        "error_rate": FaultDefinition(
+            "that fraction (default 0.2) of /api/ requests answer 500", "0.2", _ratio
+        ),
+        "slow_download": FaultDefinition(
+            "content downloads wait that many seconds (default 1.0) first", "1.0", _seconds
+        ),
+    }
+)
+
+#: name → one-line description, for ``--help`` texts, error messages and reports.
+CATALOGUE: Mapping[str, str] = MappingProxyType(
+    {name: definition.description for name, definition in DEFINITIONS.items()}
+)
+
+_DELAY = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>[smh]?)$")
+_UNIT_SECONDS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One switched-on fault: its name, its parameter (default applied) and its delay."""
+
+    name: str
+    param: str | None = None
+    delay_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSet:
+    """The faults of one service run; delays count from ``started_at`` on ``clock``."""
+
+    faults: tuple[Fault, ...] = ()
+    started_at: float = 0.0
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
+
+    @classmethod
+    def none(cls) -> FaultSet:
+        """The clean service: nothing switched on."""
+        return cls()
+
+    def _get(self, name: str) -> Fault | None:
+        if name not in DEFINITIONS:
+            # A typo here would silently disable a fault forever; fail loudly instead.
+            raise KeyError(f"unknown fault {name!r}")
+        return next((fault for fault in self.faults if fault.name == name), None)
+
+    def active(self, name: str) -> bool:
+        """True when ``name`` is switched on and its delay has passed."""
+        fault = self._get(name)
+        if fault is None:
+            return False
+        return self.clock() - self.started_at >= fault.delay_seconds
+
+    def param(self, name: str) -> str | None:
+        """The fault's parameter (its default when none was given), or None when off."""
+        fault = self._get(name)
+        return None if fault is None else fault.param
+
+    def param_float(self, name: str) -> float:
+        """The parameter as a number; only for faults whose parameter is validated numeric."""
+        raw = self.param(name)
+        if raw is None:
+            raise ValueError(f"fault {name!r} is not switched on")
+        return float(raw)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(fault.name for fault in self.faults)
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)
+
+
+def _known() -> str:
+    return ", ".join(DEFINITIONS)
+
+
+def _parse_delay(item: str, raw: str) -> float:
+    match = _DELAY.match(raw.strip())
+    if match is None:
+        raise FaultSpecError(
+            f"bad delay {raw!r} in fault {item!r} (use e.g. @30s, @2m, @1h); known faults: "
+            f"{_known()}"
+        )
+    return float(match["number"]) * _UNIT_SECONDS[match["unit"]]
+
+
+def _parse_item(item: str) -> Fault:
+    body, delay = item, 0.0
+    if "@" in item:
+        body, raw_delay = item.rsplit("@", 1)
+        delay = _parse_delay(item, raw_delay)
+    name, sep, param = body.partition(":")
+    name = name.strip()
+    definition = DEFINITIONS.get(name)
+    if definition is None:
+        raise FaultSpecError(f"unknown fault {name!r} in {ENV_VAR}; known faults: {_known()}")
+    if not sep:
+        return Fault(name, definition.default, delay)
+    if definition.validate is None:
+        raise FaultSpecError(
+            f"fault {name!r} takes no parameter (got {param!r}); known faults: {_known()}"
+        )
+    try:
+        value = definition.validate(param.strip())
+    except ValueError as exc:
+        raise FaultSpecError(
+            f"bad parameter {param!r} for fault {name!r}: {exc}; known faults: {_known()}"
+        ) from exc
+    return Fault(name, value, delay)
+
+
+def parse_faults(spec: str | None, *, clock: Callable[[], float] = time.monotonic) -> FaultSet:
+    """Parse a ``UNIMEDIA_FAULTS`` value; delays start counting now (on ``clock``).
+
+    Raises :class:`FaultSpecError` naming the bad fault and listing the known ones.
+    """
+    faults: list[Fault] = []
+    for raw_item in (spec or "").split(","):
+        item = raw_item.strip()
+        if not item:
+            continue
+        fault = _parse_item(item)
+        if any(existing.name == fault.name for existing in faults):
+            raise FaultSpecError(f"fault {fault.name!r} is given twice in {ENV_VAR}")
+        faults.append(fault)
+    return FaultSet(tuple(faults), started_at=clock(), clock=clock)

@@ -1,0 +1,28 @@
+"""What one app instance holds: its settings and the resources built from them."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from unimedia.faults import FaultSet
+from unimedia.settings import Settings
+from unimedia.storage import BlobStore
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Kept on ``app.state.runtime``; dependencies in ``api/deps.py`` hand out its parts."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    store: BlobStore
+    blob_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def faults(self) -> FaultSet:
+        return self.settings.faults

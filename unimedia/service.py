@@ -1,0 +1,173 @@
+"""Media operations shared by every API that serves the unified store.
+
+The v2 routers call this today; the legacy v1 routers will call the same methods, which is
+why visibility rules and the blob reference counting live here and not in a router. The
+faults that a shared query bug would cause (``listing_drops_records``,
+``delete_ignored``) are planted here too, so they show through every API alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from unimedia.faults import FaultSet
+from unimedia.models import Kind, Media, MediaTag, User, kind_of
+from unimedia.storage import BlobStore
+
+logger = logging.getLogger(__name__)
+
+MAX_TAGS = 32
+MAX_TAG_LENGTH = 128
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+class MediaNotFound(LookupError):
+    """No such media, or not visible to this user (the two are indistinguishable on purpose:
+    answering 403 would confirm that someone else's id exists)."""
+
+
+class InvalidTags(ValueError):
+    pass
+
+
+def parse_tags(raw: str | None) -> list[str]:
+    """``"a, b,a"`` → ``["a", "b"]``: trimmed, de-duplicated, order kept."""
+    tags: list[str] = []
+    for part in (raw or "").split(","):
+        tag = part.strip()
+        if not tag or tag in tags:
+            continue
+        if len(tag) > MAX_TAG_LENGTH or not tag.isprintable():
+            raise InvalidTags(f"tags must be printable and at most {MAX_TAG_LENGTH} characters")
+        tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise InvalidTags(f"at most {MAX_TAGS} tags per media")
+    return tags
+
+
+def normalise_content_type(raw: str | None) -> str:
+    if not raw or "/" not in raw or len(raw) > 255 or not raw.isprintable():
+        return DEFAULT_CONTENT_TYPE
+    essence, sep, params = raw.partition(";")
+    return essence.strip().lower() + (sep + params if sep else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Media]
+    total: int
+
+
+class MediaService:
+    """One request's view of the media store.
+
+    ``blob_lock`` is shared by the whole app: it makes "put the blob in place and insert
+    the row" and "delete the row and, if that was the last reference, the blob" atomic with
+    respect to each other, so a delete can never remove a blob an upload just relied on.
+    Within one process, that is; several processes on one data directory would need a
+    file lock.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        store: BlobStore,
+        faults: FaultSet,
+        blob_lock: threading.Lock,
+    ) -> None:
+        self._session = session
+        self._store = store
+        self._faults = faults
+        self._lock = blob_lock
+
+    def _visible(self, viewer: User) -> Select[tuple[Media]]:
+        query = select(Media)
+        return query if viewer.is_admin else query.where(Media.owner == viewer.username)
+
+    def upload(
+        self,
+        *,
+        owner: User,
+        filename: str,
+        content_type: str | None,
+        stream: BinaryIO,
+        tags: list[str],
+        limit: int,
+    ) -> Media:
+        """Store the bytes and their metadata; raises BlobTooLarge or OSError."""
+        staged = self._store.stage(stream, limit=limit)
+        content_type = normalise_content_type(content_type)
+        media = Media(
+            owner=owner.username,
+            filename=filename,
+            content_type=content_type,
+            kind=kind_of(content_type),
+            size=staged.size,
+            sha256=staged.sha256,
+            tag_rows=[MediaTag(tag=tag, position=i) for i, tag in enumerate(tags)],
+        )
+        with self._lock:
+            try:
+                self._store.commit(staged)
+                self._session.add(media)
+                self._session.commit()
+            except BaseException:
+                self._session.rollback()
+                self._store.discard(staged)
+                self._release_blob_if_unreferenced(staged.sha256)
+                raise
+        logger.info("stored media %s (%d bytes) for %s", media.id, media.size, owner.username)
+        return media
+
+    def list(
+        self,
+        *,
+        viewer: User,
+        kind: Kind | None = None,
+        tag: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page:
+        """Newest first."""
+        query = self._visible(viewer)
+        if kind is not None:
+            query = query.where(Media.kind == kind)
+        if tag is not None:
+            query = query.where(Media.tag_rows.any(MediaTag.tag == tag))
+        total = self._session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        if self._faults.active("listing_drops_records"):
+            # The planted bug: an off-by-one in the paging offset hides the newest record,
+            # and the count is "corrected" to match.
+            offset, total = offset + 1, max(total - 1, 0)
+        rows = self._session.scalars(
+            query.order_by(Media.created_at.desc(), Media.id.desc()).limit(limit).offset(offset)
+        )
+        return Page(list(rows), total)
+
+    def get(self, *, viewer: User, media_id: str) -> Media:
+        media = self._session.scalar(self._visible(viewer).where(Media.id == media_id))
+        if media is None:
+            raise MediaNotFound(media_id)
+        return media
+
+    def delete(self, *, viewer: User, media_id: str) -> None:
+        media = self.get(viewer=viewer, media_id=media_id)
+        if self._faults.active("delete_ignored"):
+            return  # the planted bug: the delete is acknowledged and forgotten
+        with self._lock:
+            self._session.delete(media)
+            self._session.commit()
+            self._release_blob_if_unreferenced(media.sha256)
+
+    def _release_blob_if_unreferenced(self, sha256: str) -> None:
+        references = self._session.scalar(
+            select(func.count()).select_from(Media).where(Media.sha256 == sha256)
+        )
+        if not references:
+            self._store.delete(sha256)
