@@ -46,7 +46,8 @@ DEFAULT_GATE = GateTag(RollbackTrigger.CRITICAL_ERROR, Severity.HIGH)
 
 @contextmanager
 def fails_as(
-    trigger: RollbackTrigger | str, severity: Severity | str = Severity.HIGH,
+    trigger: RollbackTrigger | str,
+    severity: Severity | str = Severity.HIGH,
     title: str | None = None,
 ) -> Iterator[None]:
     """Tag any failure raised inside the block with ``trigger`` and ``severity``.

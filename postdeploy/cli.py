@@ -43,22 +43,39 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--target", "url", metavar="URL",
-              help="Base URL of the release to verify. Default: start the embedded unimedia.")
+@click.option(
+    "--target",
+    "url",
+    metavar="URL",
+    help="Base URL of the release to verify. Default: start the embedded unimedia.",
+)
 @click.option("--profile", help="smoke (seconds, production-safe) or full (every stage).")
 @click.option("--stages", metavar="NAME[,NAME…]", help="Run only these stages.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path),
-              help="postdeploy.toml to read (default: ./postdeploy.toml if present).")
-@click.option("--report-dir", type=click.Path(path_type=Path),
-              help="Where runs write reports (default: reports).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="postdeploy.toml to read (default: ./postdeploy.toml if present).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path),
+    help="Where runs write reports (default: reports).",
+)
 @click.option("--expected-version", metavar="VERSION", help="The release that should be live.")
 @click.option("--timeout", "timeout_s", type=float, help="Per-request timeout in seconds.")
 @click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 def verify(
-    url: str | None, profile: str | None, stages: str | None, config_file: Path | None,
-    report_dir: Path | None, expected_version: str | None, timeout_s: float | None,
-    verbose: bool, debug: bool,
+    url: str | None,
+    profile: str | None,
+    stages: str | None,
+    config_file: Path | None,
+    report_dir: Path | None,
+    expected_version: str | None,
+    timeout_s: float | None,
+    verbose: bool,
+    debug: bool,
 ) -> None:
     """Verify a deployed release and gate it."""
     logging.basicConfig(
@@ -109,14 +126,14 @@ def _print_summary(outcome: RunOutcome) -> None:
     fired = ", ".join(trigger.value for trigger in verdict.triggers_fired)
     click.secho(
         f"VERDICT: {verdict.decision.value}" + (f" — triggers fired: {fired}" if fired else ""),
-        fg=colour, bold=True,
+        fg=colour,
+        bold=True,
     )
-    _print_grouped(
-        [f"[{f.severity.value}] {f.trigger.value}: {f.title}" for f in verdict.reasons]
-    )
+    _print_grouped([f"[{f.severity.value}] {f.trigger.value}: {f.title}" for f in verdict.reasons])
     _print_grouped(
         [
-            f"not checked: {item.stage}" + (f" · {item.check}" if item.check else "")
+            f"not checked: {item.stage}"
+            + (f" · {item.check}" if item.check else "")
             + f": {item.why}"
             for item in verdict.not_checked
         ]
@@ -130,7 +147,7 @@ def _print_grouped(lines: list[str], limit: int = 5) -> None:
     for line in lines:
         counts[line] = counts.get(line, 0) + 1
     for line, count in list(counts.items())[:limit]:
-        click.echo(f"  {line}" + (f" (×{count})" if count > 1 else ""))
+        click.echo(f"  {line}" + (f" (x{count})" if count > 1 else ""))
     if len(counts) > limit:
         click.echo(f"  … and {len(counts) - limit} more in the report")
 

@@ -63,9 +63,7 @@ def login(client: httpx.Client, account: Account) -> str:
     try:
         token = response.json()["access_token"]
     except (ValueError, KeyError, TypeError):
-        raise TargetError(
-            f"login as {account.username} answered without an access_token"
-        ) from None
+        raise TargetError(f"login as {account.username} answered without an access_token") from None
     return str(token)
 
 

@@ -268,8 +268,9 @@ def _accounts(model: _FileModel, env: Mapping[str, str], base_dir: Path) -> tupl
                 )
             declared[name] = _AccountModel(role=role)  # type: ignore[arg-type]
     if not declared:
-        declared = {account.username: _AccountModel(role=account.role) for account in
-                    DEFAULT_ACCOUNTS}
+        declared = {
+            account.username: _AccountModel(role=account.role) for account in DEFAULT_ACCOUNTS
+        }
     accounts = []
     for name, spec in declared.items():
         accounts.append(Account(name, spec.role, _password(name, spec, env, base_dir)))
@@ -280,8 +281,10 @@ def _password(
     name: str, spec: _AccountModel, env: Mapping[str, str], base_dir: Path
 ) -> Secret | None:
     if spec.password_file is not None:
-        path = spec.password_file if spec.password_file.is_absolute() else base_dir / (
+        path = (
             spec.password_file
+            if spec.password_file.is_absolute()
+            else base_dir / (spec.password_file)
         )
         try:
             return Secret(path.read_text(encoding="utf-8").strip())

@@ -50,9 +50,7 @@ class ExchangeLog:
         """httpx response hook: remember a short, redacted excerpt."""
         response.read()
         content_type = response.headers.get("content-type", "").split(";")[0]
-        if content_type.startswith(("text/", "application/json")) or content_type.endswith(
-            "+json"
-        ):
+        if content_type.startswith(("text/", "application/json")) or content_type.endswith("+json"):
             body = response.text.replace("\n", " ")
             excerpt = redact(body[:BODY_EXCERPT] + ("…" if len(body) > BODY_EXCERPT else ""))
         else:
@@ -61,9 +59,8 @@ class ExchangeLog:
         self._entries.append(
             Exchange(
                 method=request.method,
-                url=str(request.url.copy_with(query=None)) + (
-                    f"?{request.url.query.decode()}" if request.url.query else ""
-                ),
+                url=str(request.url.copy_with(query=None))
+                + (f"?{request.url.query.decode()}" if request.url.query else ""),
                 status=response.status_code,
                 content_type=content_type,
                 excerpt=excerpt,

@@ -34,8 +34,12 @@ class Uploaded:
 
 
 def upload_media(
-    client: httpx.Client, tag: str, content: bytes | None = None, *,
-    filename: str = "postdeploy-check.png", content_type: str = "image/png",
+    client: httpx.Client,
+    tag: str,
+    content: bytes | None = None,
+    *,
+    filename: str = "postdeploy-check.png",
+    content_type: str = "image/png",
 ) -> Uploaded:
     """Upload ``content`` (default: a fresh random PNG) tagged with ``tag``."""
     body = png() if content is None else content

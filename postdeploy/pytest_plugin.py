@@ -154,17 +154,28 @@ class _ResultWriter:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("postdeploy", "post-deployment verification")
-    group.addoption("--postdeploy-target", metavar="URL",
-                    help="base URL of the release to verify (default: POSTDEPLOY_TARGET, the "
-                         "config file, else an embedded unimedia)")
-    group.addoption("--postdeploy-config", metavar="FILE",
-                    help="postdeploy.toml to read (default: ./postdeploy.toml if present)")
-    group.addoption("--postdeploy-expected-version", metavar="VERSION",
-                    help="the release that should be live")
-    group.addoption("--postdeploy-stage", metavar="NAME",
-                    help="stage name these checks are recorded under")
-    group.addoption("--postdeploy-results", metavar="FILE",
-                    help="write the stage result (checks and findings) as JSON")
+    group.addoption(
+        "--postdeploy-target",
+        metavar="URL",
+        help="base URL of the release to verify (default: POSTDEPLOY_TARGET, the "
+        "config file, else an embedded unimedia)",
+    )
+    group.addoption(
+        "--postdeploy-config",
+        metavar="FILE",
+        help="postdeploy.toml to read (default: ./postdeploy.toml if present)",
+    )
+    group.addoption(
+        "--postdeploy-expected-version", metavar="VERSION", help="the release that should be live"
+    )
+    group.addoption(
+        "--postdeploy-stage", metavar="NAME", help="stage name these checks are recorded under"
+    )
+    group.addoption(
+        "--postdeploy-results",
+        metavar="FILE",
+        help="write the stage result (checks and findings) as JSON",
+    )
     group.addoption("--postdeploy-run-id", metavar="ID", help="run id used to tag writes")
 
 
@@ -283,8 +294,9 @@ def postdeploy_client_factory(
 def _account(target: TargetSettings, role: str, index: int = 0) -> Account:
     matching = [account for account in target.accounts if account.role == role]
     if len(matching) <= index:
-        pytest.skip(f"needs {index + 1} account(s) with role {role}; the target config has "
-                    f"{len(matching)}")
+        pytest.skip(
+            f"needs {index + 1} account(s) with role {role}; the target config has {len(matching)}"
+        )
     return matching[index]
 
 

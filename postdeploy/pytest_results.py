@@ -68,8 +68,7 @@ class StageRecorder:
 
     def result(self, exitstatus: int, duration_s: float) -> StageResult:
         checks = tuple(
-            CheckResult(c.node_id, c.outcome, c.duration_s, c.message)
-            for c in self.checks.values()
+            CheckResult(c.node_id, c.outcome, c.duration_s, c.message) for c in self.checks.values()
         )
         failed = [c for c in self.checks.values() if c.outcome is CheckOutcome.FAILED]
         findings = tuple(_finding(self.stage, check) for check in failed)

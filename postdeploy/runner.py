@@ -58,7 +58,9 @@ def run(config: Config, *, run_id: str | None = None) -> RunOutcome:
             log.info("target %s", target.url)
             checked = preflight(target)
             target_info = describe_target(
-                target, url=target.url, live_version=checked.live_version,
+                target,
+                url=target.url,
+                live_version=checked.live_version,
                 embedded=config.target.embedded,
             )
             context = StageContext(target, run_id, run_dir, config.config_file)
@@ -151,9 +153,9 @@ def _verdict(
     decision = evaluation.decision
     if error is not None:
         ran = {result.name for result in results}
-        not_checked = [
-            NotChecked(name, None, error) for name in expected if name not in ran
-        ] + [item for item in not_checked if item.stage in ran]
+        not_checked = [NotChecked(name, None, error) for name in expected if name not in ran] + [
+            item for item in not_checked if item.stage in ran
+        ]
         if decision is Decision.GO:
             decision = Decision.INCONCLUSIVE
     return Verdict(

@@ -31,7 +31,10 @@ class TargetInfo:
 
 
 def describe_target(
-    settings: TargetSettings, *, url: str | None = None, live_version: str | None = None,
+    settings: TargetSettings,
+    *,
+    url: str | None = None,
+    live_version: str | None = None,
     embedded: bool | None = None,
 ) -> TargetInfo:
     """Reduce settings to what may be shown: URL, versions, account names and roles."""

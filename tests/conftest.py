@@ -96,7 +96,12 @@ def run_cli(tmp_path: Path) -> Callable[..., CliRun]:
             env = clean_environment()
         completed = subprocess.run(
             [sys.executable, "-m", "postdeploy", *args, "--report-dir", str(report_dir)],
-            capture_output=True, text=True, env=env, cwd=cwd or tmp_path, timeout=180, check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd or tmp_path,
+            timeout=180,
+            check=False,
         )
         return CliRun(completed.returncode, completed.stdout, completed.stderr, report_dir)
 
@@ -110,10 +115,29 @@ def run_smoke(tmp_path: Path) -> Callable[..., dict]:
     def run(server: Server) -> dict:
         results = tmp_path / "smoke-result.json"
         subprocess.run(
-            [sys.executable, "-m", "pytest", str(REPO / "suites"), "-m", "smoke", "-q",
-             "-p", "no:cacheprovider", "--rootdir", str(REPO), "--postdeploy-stage", "smoke",
-             "--postdeploy-results", str(results)],
-            capture_output=True, text=True, env=server.env(), cwd=REPO, timeout=120, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(REPO / "suites"),
+                "-m",
+                "smoke",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--rootdir",
+                str(REPO),
+                "--postdeploy-stage",
+                "smoke",
+                "--postdeploy-results",
+                str(results),
+            ],
+            capture_output=True,
+            text=True,
+            env=server.env(),
+            cwd=REPO,
+            timeout=120,
+            check=False,
         )
         return json.loads(results.read_text())
 

@@ -27,8 +27,10 @@ def test_defaults_mean_the_embedded_target(tmp_path: Path) -> None:
 
 
 def test_file_then_environment_then_flags(tmp_path: Path) -> None:
-    write(tmp_path, '[target]\nurl = "https://file.example"\nexpected_version = "1"\n'
-                    '[run]\nprofile = "full"\n')
+    write(
+        tmp_path,
+        '[target]\nurl = "https://file.example"\nexpected_version = "1"\n[run]\nprofile = "full"\n',
+    )
     from_file = load_config(environ={}, cwd=tmp_path)
     assert (from_file.target.url, from_file.profile) == ("https://file.example", "full")
     env = {"POSTDEPLOY_TARGET": "https://env.example", "POSTDEPLOY_EXPECTED_VERSION": "2"}
@@ -44,16 +46,21 @@ def test_file_then_environment_then_flags(tmp_path: Path) -> None:
 
 def test_passwords_come_from_environment_or_file_and_never_print(tmp_path: Path) -> None:
     (tmp_path / "bob.secret").write_text("bob-secret\n")
-    write(tmp_path, '[accounts.alice]\nrole = "user"\n'
-                    '[accounts.bob]\nrole = "user"\npassword_file = "bob.secret"\n'
-                    '[accounts.root]\nrole = "admin"\npassword_env = "ROOT_PW"\n')
+    write(
+        tmp_path,
+        '[accounts.alice]\nrole = "user"\n'
+        '[accounts.bob]\nrole = "user"\npassword_file = "bob.secret"\n'
+        '[accounts.root]\nrole = "admin"\npassword_env = "ROOT_PW"\n',
+    )
     config = load_config(
         environ={"POSTDEPLOY_PASSWORD_ALICE": "alice-secret", "ROOT_PW": "root-secret"},
         cwd=tmp_path,
     )
     passwords = {a.username: a.password for a in config.target.accounts}
     assert passwords == {
-        "alice": Secret("alice-secret"), "bob": Secret("bob-secret"), "root": Secret("root-secret")
+        "alice": Secret("alice-secret"),
+        "bob": Secret("bob-secret"),
+        "root": Secret("root-secret"),
     }
     shown = repr(config) + str(config)
     for secret in ("alice-secret", "bob-secret", "root-secret"):
@@ -61,10 +68,13 @@ def test_passwords_come_from_environment_or_file_and_never_print(tmp_path: Path)
 
 
 def test_accounts_from_environment(tmp_path: Path) -> None:
-    config = load_config(environ={"POSTDEPLOY_ACCOUNTS": "u1:user,u2:user,boss:admin"},
-                         cwd=tmp_path)
+    config = load_config(
+        environ={"POSTDEPLOY_ACCOUNTS": "u1:user,u2:user,boss:admin"}, cwd=tmp_path
+    )
     assert [(a.username, a.role) for a in config.target.accounts] == [
-        ("u1", "user"), ("u2", "user"), ("boss", "admin"),
+        ("u1", "user"),
+        ("u2", "user"),
+        ("boss", "admin"),
     ]
 
 

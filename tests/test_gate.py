@@ -35,25 +35,38 @@ MEDIUM = finding(Severity.MEDIUM, RollbackTrigger.USER_IMPACT)
 
 TABLE = [
     ("all passed", [stage(StageStatus.PASSED, PASS)], Decision.GO),
-    ("blocking finding", [stage(StageStatus.FAILED, PASS, FAIL, findings=[CRITICAL])],
-     Decision.NO_GO),
-    ("finding below the threshold", [stage(StageStatus.FAILED, PASS, FAIL, findings=[MEDIUM])],
-     Decision.GO),
+    (
+        "blocking finding",
+        [stage(StageStatus.FAILED, PASS, FAIL, findings=[CRITICAL])],
+        Decision.NO_GO,
+    ),
+    (
+        "finding below the threshold",
+        [stage(StageStatus.FAILED, PASS, FAIL, findings=[MEDIUM])],
+        Decision.GO,
+    ),
     ("stage errored", [stage(StageStatus.ERROR)], Decision.INCONCLUSIVE),
     ("stage missing", [], Decision.INCONCLUSIVE),
     ("every check skipped", [stage(StageStatus.SKIPPED, SKIP)], Decision.INCONCLUSIVE),
     ("passed with no checks at all", [stage(StageStatus.PASSED)], Decision.INCONCLUSIVE),
     ("a check could not run", [stage(StageStatus.ERROR, PASS, ERR)], Decision.INCONCLUSIVE),
     ("failed without findings", [stage(StageStatus.FAILED, FAIL)], Decision.INCONCLUSIVE),
-    ("NO_GO dominates INCONCLUSIVE",
-     [stage(StageStatus.FAILED, FAIL, ERR, findings=[CRITICAL])], Decision.NO_GO),
-    ("one skipped check is listed, not fatal", [stage(StageStatus.PASSED, PASS, SKIP)],
-     Decision.GO),
+    (
+        "NO_GO dominates INCONCLUSIVE",
+        [stage(StageStatus.FAILED, FAIL, ERR, findings=[CRITICAL])],
+        Decision.NO_GO,
+    ),
+    (
+        "one skipped check is listed, not fatal",
+        [stage(StageStatus.PASSED, PASS, SKIP)],
+        Decision.GO,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("results", "decision"), [row[1:] for row in TABLE],
-                         ids=[row[0] for row in TABLE])
+@pytest.mark.parametrize(
+    ("results", "decision"), [row[1:] for row in TABLE], ids=[row[0] for row in TABLE]
+)
 def test_decision(results, decision) -> None:
     assert evaluate(results, expected=["smoke"], policy=GatePolicy()).decision is decision
 
@@ -64,7 +77,10 @@ def test_reasons_are_ordered_by_severity_and_triggers_deduplicated() -> None:
     result = stage(StageStatus.FAILED, FAIL, findings=[low, CRITICAL, high, CRITICAL])
     evaluation = evaluate([result], expected=["smoke"], policy=GatePolicy())
     assert [f.severity for f in evaluation.reasons] == [
-        Severity.CRITICAL, Severity.CRITICAL, Severity.HIGH, Severity.LOW,
+        Severity.CRITICAL,
+        Severity.CRITICAL,
+        Severity.HIGH,
+        Severity.LOW,
     ]
     assert evaluation.triggers_fired == (RollbackTrigger.DATA_LOSS, RollbackTrigger.CRITICAL_ERROR)
 

@@ -20,8 +20,13 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def results(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
     out = pytester.path / "result.json"
     run = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--postdeploy-stage", "demo",
-        "--postdeploy-results", str(out), *args,
+        "-p",
+        "no:cacheprovider",
+        "--postdeploy-stage",
+        "demo",
+        "--postdeploy-results",
+        str(out),
+        *args,
     )
     return run, json.loads(out.read_text())
 
@@ -70,7 +75,8 @@ def test_failures_carry_their_gate_tags(pytester: pytest.Pytester) -> None:
     assert findings["test_step_tagged"]["title"] == "The button works"
     # a failure that names nothing blocks: critical_error / high
     assert (findings["test_untagged"]["trigger"], findings["test_untagged"]["severity"]) == (
-        "critical_error", "high",
+        "critical_error",
+        "high",
     )
     outcomes = {c["id"].split("::")[-1]: c["outcome"] for c in result["checks"]}
     assert outcomes["test_passes"] == "passed"

@@ -15,7 +15,8 @@ CASES = {
     "unhealthy": ("test_service.py::test_health_endpoint_reports_ok", "critical_error"),
     "db_unavailable": ("test_service.py::test_service_is_ready", "critical_error"),
     "wrong_version": (
-        "test_service.py::test_live_version_is_the_expected_release", "critical_error",
+        "test_service.py::test_live_version_is_the_expected_release",
+        "critical_error",
     ),
     "login_broken:bob": ("test_login.py::test_every_account_can_log_in", "critical_error"),
     "storage_readonly": (
@@ -23,11 +24,13 @@ CASES = {
         "critical_error",
     ),
     "listing_drops_records": (
-        "test_media_roundtrip.py::test_upload_appears_in_listing", "data_loss",
+        "test_media_roundtrip.py::test_upload_appears_in_listing",
+        "data_loss",
     ),
     "metadata_wrong": ("test_media_roundtrip.py::test_metadata_matches_upload", "data_loss"),
     "corrupt_upload": (
-        "test_media_roundtrip.py::test_download_returns_identical_bytes", "data_loss",
+        "test_media_roundtrip.py::test_download_returns_identical_bytes",
+        "data_loss",
     ),
     "delete_ignored": ("test_media_roundtrip.py::test_delete_removes_media", "user_impact"),
 }

@@ -32,7 +32,8 @@ def render_junit(verdict: Verdict) -> str:
                 finding = findings.get(check.check_id)
                 message = (
                     f"[{finding.severity.value} {finding.trigger.value}] {finding.title}"
-                    if finding else check.message
+                    if finding
+                    else check.message
                 )
                 failure = ET.SubElement(case, "failure", message=message)
                 failure.text = finding.evidence if finding else check.message

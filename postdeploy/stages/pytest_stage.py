@@ -69,13 +69,13 @@ class PytestStage:
                 )
             except subprocess.TimeoutExpired:
                 return _error(
-                    self.name, f"did not finish within {self.timeout_s:.0f} s",
+                    self.name,
+                    f"did not finish within {self.timeout_s:.0f} s",
                     time.monotonic() - started,
                 )
         duration = time.monotonic() - started
         if not results_file.exists():
-            return _error(self.name, "pytest ended without a result: " + _tail(log_file),
-                          duration)
+            return _error(self.name, "pytest ended without a result: " + _tail(log_file), duration)
         try:
             result = StageResult.from_dict(json.loads(results_file.read_text(encoding="utf-8")))
         except (ValueError, KeyError) as exc:
