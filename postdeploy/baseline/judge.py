@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 
+MIN_TAIL_QUANTILE = 0.90
+
+
 class Classification(StrEnum):
     PASS = "pass"  # noqa: S105 - a classification, not a password
     HIGH = "high"  # worse: slower, more errors
@@ -154,14 +157,20 @@ def judge_shift(
 def judge_tail(
     baseline: Sequence[float], current: Sequence[float], tol: Tolerances
 ) -> MetricJudgement:
-    """Has the tail grown? Exceedances over the baseline's quantile, and the ratio of p99s."""
+    """Has the tail grown? Exceedances over the baseline's quantile, and the ratio of them.
+
+    The quantile is ``tail_quantile`` (p99) when both samples expect at least
+    ``min_tail_exceedances`` values above it, else the highest quantile that does, down to
+    p90; below that the tail cannot be judged (``nodata``).
+    """
     name = "latency_tail"
-    q = tol.tail_quantile
-    needed = math.ceil(tol.min_tail_exceedances / (1.0 - q))
-    if len(baseline) < needed or len(current) < needed:
+    smallest = min(len(baseline), len(current))
+    q = min(tol.tail_quantile, 1.0 - tol.min_tail_exceedances / smallest) if smallest else 0.0
+    if q < MIN_TAIL_QUANTILE:
+        needed = math.ceil(round(tol.min_tail_exceedances / (1.0 - MIN_TAIL_QUANTILE), 6))
         return MetricJudgement(
             name, Classification.NODATA, samples_needed=needed,
-            detail=f"judging p{q * 100:g} needs {needed} samples per run "
+            detail=f"judging even the p90 tail needs {needed} samples per run "
             f"({len(baseline)} baseline / {len(current)} current)",
         )  # fmt: skip
     base = np.asarray(baseline, dtype=float)
@@ -173,8 +182,9 @@ def judge_tail(
     p_value = float(stats.fisher_exact(table, alternative="greater").pvalue)
     base_q, cur_q = threshold, float(np.quantile(cur, q))
     effect = cur_q / base_q if base_q > 0 else math.inf
+    label = f"p{q * 100:.3g}"
     detail = (
-        f"{cur_over / len(cur):.2%} of current requests above the baseline p{q * 100:g} "
+        f"{label}: {cur_over / len(cur):.2%} of current requests above the baseline {label} "
         f"({threshold:.1f} ms) vs {base_over / len(base):.2%} of baseline requests"
     )
     common = {"baseline": base_q, "current": cur_q, "effect": effect, "p_value": p_value}
