@@ -27,7 +27,7 @@ from postdeploy.runid import new_run_id
 from postdeploy.stages import PROFILES, Stage, StageContext, select_stages
 from postdeploy.target import TargetInfo, describe_target
 
-__all__ = ["RunOutcome", "record_unchecked", "run"]
+__all__ = ["RunOutcome", "record_unchecked", "run", "started_target"]
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def run(config: Config, *, run_id: str | None = None) -> RunOutcome:
     results: list[StageResult] = []
     error: str | None = None
     try:
-        with _target(config.target, run_dir) as target:
+        with started_target(config.target, run_dir) as target:
             log.info("target %s", target.url)
             checked = preflight(target)
             target_info = describe_target(
@@ -108,7 +108,8 @@ def _finish_unchecked(
 
 
 @contextlib.contextmanager
-def _target(settings: TargetSettings, run_dir: Path) -> Iterator[TargetSettings]:
+def started_target(settings: TargetSettings, run_dir: Path) -> Iterator[TargetSettings]:
+    """The target, ready to use: the configured one, or an embedded unimedia (stopped after)."""
     if not settings.embedded:
         yield settings
         return

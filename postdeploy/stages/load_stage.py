@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from postdeploy.baseline.calibrate import read_tolerances
 from postdeploy.baseline.judge import (
     Classification,
     EndpointJudgement,
@@ -43,7 +44,7 @@ from postdeploy.load.locust_runner import LoadRun, run_locust
 from postdeploy.load.profiles import LoadProfile, load_profile
 from postdeploy.stages.base import StageContext
 
-__all__ = ["LoadStage", "baseline_dir"]
+__all__ = ["LoadStage", "baseline_dir", "baseline_path", "chosen_profile", "tolerances_path"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,22 @@ NOT_JUDGED = frozenset({"POST /api/v2/auth/login"})
 def baseline_dir() -> Path:
     """Where baselines live: ``POSTDEPLOY_BASELINE_DIR``, else ``./baselines``."""
     return Path(os.environ.get("POSTDEPLOY_BASELINE_DIR") or "baselines")
+
+
+def baseline_path(profile: str) -> Path:
+    return baseline_dir() / f"load-{profile}.json"
+
+
+def tolerances_path(profile: str) -> Path:
+    """Written by ``postdeploy baseline calibrate``; used when present."""
+    return baseline_dir() / f"load-{profile}-tolerances.json"
+
+
+def chosen_profile(embedded: bool) -> LoadProfile:
+    """``POSTDEPLOY_LOAD_PROFILE``, else quick for the embedded target, standard otherwise."""
+    return load_profile(
+        os.environ.get("POSTDEPLOY_LOAD_PROFILE") or ("quick" if embedded else "standard")
+    )
 
 
 DEFAULT_TOLERANCES = Tolerances()
@@ -69,23 +86,21 @@ class LoadStage:
 
     def run(self, context: StageContext) -> StageResult:
         stage_dir = context.stage_dir(self.name)
-        profile = load_profile(
-            os.environ.get("POSTDEPLOY_LOAD_PROFILE")
-            or ("quick" if context.embedded else "standard")
-        )
+        profile = chosen_profile(context.embedded)
         try:
+            tolerances = read_tolerances(tolerances_path(profile.name)) or self.tolerances
             baseline, current, source = self._measure(context, profile, stage_dir)
         except PostdeployError as exc:
             return StageResult(self.name, StageStatus.ERROR, reason=str(exc))
         judgements = [
-            judge_endpoint(name, baseline[name], current.endpoints[name], self.tolerances)
+            judge_endpoint(name, baseline[name], current.endpoints[name], tolerances)
             for name in sorted(baseline)
             if name not in NOT_JUDGED and name in current.endpoints
         ]
         missing = sorted(set(baseline) - set(current.endpoints) - NOT_JUDGED)
-        result = _result(self.name, judgements, missing, current, profile, source, self.tolerances)
+        result = _result(self.name, judgements, missing, current, profile, source, tolerances)
         (stage_dir / "judgement.json").write_text(
-            json.dumps(_judgement_document(judgements, source, self.tolerances), indent=2),
+            json.dumps(_judgement_document(judgements, source, tolerances), indent=2),
             encoding="utf-8",
         )
         return result
@@ -93,7 +108,7 @@ class LoadStage:
     def _measure(
         self, context: StageContext, profile: LoadProfile, stage_dir: Path
     ) -> tuple[dict, LoadRun, str]:
-        path = baseline_dir() / f"load-{profile.name}.json"
+        path = baseline_path(profile.name)
         if path.exists() or not context.embedded:
             recorded = read_load_baseline(path, profile=profile.name)
             current = run_locust(context.target, profile, context.run_id, stage_dir / "current")
