@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from postdeploy.errors import ConfigError
@@ -41,10 +42,25 @@ LOAD_PROFILES: dict[str, LoadProfile] = {
 }
 
 
+_AD_HOC = re.compile(r"^(?P<users>\d+)u(?P<seconds>\d+)s(?:(?P<processes>\d+)p)?$")
+
+
 def load_profile(name: str) -> LoadProfile:
-    try:
+    """A named profile, or an ad hoc one written ``<users>u<seconds>s[<processes>p]``
+    (``10u30s``, ``50u60s2p``) for a quick experiment."""
+    if name in LOAD_PROFILES:
         return LOAD_PROFILES[name]
-    except KeyError:
+    match = _AD_HOC.match(name)
+    if match is None:
         raise ConfigError(
-            f"unknown load profile {name!r}; known: {', '.join(LOAD_PROFILES)}"
-        ) from None
+            f"unknown load profile {name!r}; known: {', '.join(LOAD_PROFILES)}, "
+            "or <users>u<seconds>s[<processes>p] such as 10u30s"
+        )
+    users = int(match["users"])
+    return LoadProfile(
+        name,
+        users=users,
+        spawn_rate=users,
+        duration_s=int(match["seconds"]),
+        processes=int(match["processes"] or 1),
+    )
