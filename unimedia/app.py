@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from unimedia import __version__
-from unimedia.api import auth, ops, v2
+from unimedia.api import auth, ops, ui, v2
 from unimedia.db import create_schema, make_engine
 from unimedia.middleware import AccessLogMiddleware, BodySizeLimitMiddleware
 from unimedia.problems import install_problem_handlers
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(auth.router)
     app.include_router(v2.router)
+    app.include_router(ui.router)
     # Added last = outermost: the access log sees the 413s the size limit answers.
     app.add_middleware(BodySizeLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(AccessLogMiddleware)
