@@ -191,7 +191,7 @@ def upload(
 ) -> Response:
     ui = _session(request, db, settings)
     if ui is None:
-        return _after_form(request, "/", FlashLevel.ERROR, PLEASE_LOG_IN)
+        return _after_form(request, "/", FlashLevel.STATUS, PLEASE_LOG_IN)
     if not ui_session.tokens_match(ui.csrf, csrf_token):
         return _form_expired()
     back = page_url(1, parse_kind(kind))
@@ -235,7 +235,7 @@ def delete(
 ) -> Response:
     ui = _session(request, db, settings)
     if ui is None:
-        return _after_form(request, "/", FlashLevel.ERROR, PLEASE_LOG_IN)
+        return _after_form(request, "/", FlashLevel.STATUS, PLEASE_LOG_IN)
     if not ui_session.tokens_match(ui.csrf, csrf_token):
         return _form_expired()
     back = page_url(parse_page(page), parse_kind(kind))
