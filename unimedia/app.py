@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from unimedia import __version__
-from unimedia.api import auth, ops, ui, v2
+from unimedia.api import auth, ops, v2
 from unimedia.db import create_schema, make_engine
 from unimedia.middleware import AccessLogMiddleware, BodySizeLimitMiddleware
 from unimedia.problems import install_problem_handlers
@@ -19,6 +19,7 @@ from unimedia.runtime import Runtime
 from unimedia.seed import seed_accounts
 from unimedia.settings import Settings
 from unimedia.storage import BlobStore
+from unimedia.ui.routes import router as ui_router
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +59,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
+    app.include_router(ui_router)  # the web UI at / (paths disjoint from the API's)
     app.include_router(ops.router)
     app.include_router(auth.router)
     app.include_router(v2.router)
-    app.include_router(ui.router)
     # Added last = outermost: the access log sees the 413s the size limit answers.
     app.add_middleware(BodySizeLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(AccessLogMiddleware)

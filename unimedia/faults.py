@@ -71,7 +71,7 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
             None,
             _text,
         ),
-        # The web UI's faults (unimedia/api/ui.py, unimedia/static/fault-*.js).
+        # The web UI's faults (unimedia/ui/routes.py, unimedia/static/fault-*.js).
         "broken_ui_upload": FaultDefinition(
             "the UI's Upload button does nothing: app.js swallows the submit, no request, no error"
         ),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from unimedia.api.ui import BAD_CREDENTIALS, FORM_EXPIRED, LOGIN_EXPIRED
+from unimedia.ui.routes import BAD_CREDENTIALS, FORM_EXPIRED, LOGIN_EXPIRED
 from unimedia.ui.session import LOGIN_COOKIE, SESSION_COOKIE
 
 if TYPE_CHECKING:
