@@ -72,7 +72,7 @@ def serve(work: Path, faults: str) -> Iterator[str]:
     )
     env = {**os.environ, "UNIMEDIA_FAULTS": faults}
     log = (work / "unimedia.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 -- our own interpreter and module
+    process = subprocess.Popen(
         [
             *(sys.executable, "-m", "unimedia", "serve", "--host", "127.0.0.1", "--port", "0"),
             *("--data", str(work / "data"), "--accounts", str(accounts)),
@@ -83,7 +83,7 @@ def serve(work: Path, faults: str) -> Iterator[str]:
         env=env,
     )
     lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None  # noqa: S101 -- stdout=PIPE above
+    assert process.stdout is not None
     threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
     try:
         try:
@@ -235,10 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from playwright.sync_api import Error as PlaywrightError
     except ImportError:
-        print("error: the walkthrough needs playwright: pip install playwright", file=sys.stderr)  # noqa: T201
+        print("error: the walkthrough needs playwright: pip install playwright", file=sys.stderr)
         return 2
     if not Path(CHROMIUM).exists():
-        print(f"error: no Chromium at {CHROMIUM}: apt-get install chromium", file=sys.stderr)  # noqa: T201
+        print(f"error: no Chromium at {CHROMIUM}: apt-get install chromium", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="ui-walkthrough-"))
     shots = args.screenshots or work / "screenshots"
@@ -248,17 +248,17 @@ def main(argv: list[str] | None = None) -> int:
 
     def step(name: str) -> None:
         current[0] = name
-        print(f"- {name}", file=sys.stderr)  # noqa: T201
+        print(f"- {name}", file=sys.stderr)
 
     try:
         with serve(work, args.faults) as url:
             walk(url, shots, report=step)
     except (StepFailed, AssertionError, PlaywrightError) as exc:
         message: Any = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        print(f"FAILED at '{current[0]}': {message}", file=sys.stderr)  # noqa: T201
-        print(f"screenshots: {shots}", file=sys.stderr)  # noqa: T201
+        print(f"FAILED at '{current[0]}': {message}", file=sys.stderr)
+        print(f"screenshots: {shots}", file=sys.stderr)
         return 1
-    print(f"OK in {time.monotonic() - started:.1f}s; screenshots: {shots}", file=sys.stderr)  # noqa: T201
+    print(f"OK in {time.monotonic() - started:.1f}s; screenshots: {shots}", file=sys.stderr)
     return 0
 
 
