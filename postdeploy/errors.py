@@ -11,6 +11,8 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      │    └── AuthError         a configured account could not log in
      ├── EmbeddedTargetError    the embedded unimedia could not be started
      └── StageCrashed           a stage could not produce a result
+          └── ScannerError      an external scanner (ZAP) was unreachable, refused the
+                                API key, answered nonsense or did not finish in time
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ __all__ = [
     "ConfigError",
     "EmbeddedTargetError",
     "PostdeployError",
+    "ScannerError",
     "StageCrashed",
     "TargetError",
     "TargetUnreachable",
@@ -52,3 +55,7 @@ class EmbeddedTargetError(PostdeployError):
 
 class StageCrashed(PostdeployError):
     """A stage could not run to the end, so it has no trustworthy result."""
+
+
+class ScannerError(StageCrashed):
+    """An external scanner (ZAP) could not scan: the stage has no result, never a pass."""

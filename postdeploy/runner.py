@@ -63,7 +63,7 @@ def run(config: Config, *, run_id: str | None = None) -> RunOutcome:
                 live_version=checked.live_version,
                 embedded=config.target.embedded,
             )
-            context = StageContext(target, run_id, run_dir, config.config_file)
+            context = StageContext(target, run_id, run_dir, config.config_file, zap=config.zap)
             results = _run_stages(stages, context)
     except PostdeployError as exc:
         error = str(exc)
