@@ -93,18 +93,23 @@ def v1_image(postdeploy_user: httpx.Client, user_account: Account) -> Iterator[s
 
 
 @pytest.fixture
-def ui_login(postdeploy_target: TargetSettings) -> Iterator[Callable[[Account], UiLogin]]:
+def ui_login(
+    postdeploy_target: TargetSettings,
+) -> Iterator[Callable[..., UiLogin | None]]:
     """Log in through the web UI's form (CSRF token and all); the client keeps the cookies.
 
-    Skips when the target has no login form at ``/``.
+    When the target has no login form at ``/``: skips the check, or with ``required=False``
+    returns None (for checks where the UI is one route among several).
     """
     clients: list[httpx.Client] = []
 
-    def login(account: Account) -> UiLogin:
+    def login(account: Account, *, required: bool = True) -> UiLogin | None:
         client = new_client(postdeploy_target)
         clients.append(client)
         token = login_form_token(client.get("/", headers={"Accept": "text/html"}))
         if token is None:
+            if not required:
+                return None
             pytest.skip("the target has no web UI login form at /")
         password = account.password.reveal() if account.password else ""
         response = client.post(

@@ -89,7 +89,7 @@ def test_other_users_media_is_refused_through_ui_download_links(
     user_account: Account,
     other_account: Account,
     probe_media: Callable[..., Probe],
-    ui_login: Callable[[Account], UiLogin],
+    ui_login: Callable[..., UiLogin],
 ) -> None:
     """One user cannot download another user's media through the web UI's links"""
     probe = probe_media(postdeploy_user, user_account.username)

@@ -51,7 +51,7 @@ def test_security_headers(
 
 @pytest.mark.gate(trigger="security_vulnerability", severity="high")
 def test_session_cookies_are_httponly_samesite_and_secure(
-    ui_login: Callable[[Account], UiLogin],
+    ui_login: Callable[..., UiLogin],
     user_account: Account,
     postdeploy_target: TargetSettings,
 ) -> None:

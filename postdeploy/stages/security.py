@@ -5,6 +5,11 @@ nothing but the target: ``security/`` run by :class:`PytestStage` (marker ``secu
 and :class:`ZapStage`. Their results merge into one: every finding and check of both, the
 worst status (FAILED > ERROR > PASSED; a skipped ZAP scan stays visible as the skipped
 ``zap:scan`` check, and the gate policy decides what it means).
+
+When both parts are done, the run's outputs so far (every stage's logs, results, Allure
+attachments, ZAP's reports) are scanned for the run's own secrets: check
+``secrets:run-outputs``. Stages still running in parallel may write later; the project's
+tests scan a whole run's outputs, reports included.
 """
 
 from __future__ import annotations
@@ -13,12 +18,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from postdeploy.errors import PostdeployError
-from postdeploy.findings import StageResult, StageStatus
+from postdeploy.findings import (
+    CheckOutcome,
+    CheckResult,
+    Finding,
+    RollbackTrigger,
+    Severity,
+    StageResult,
+    StageStatus,
+)
+from postdeploy.leaks import find_leaks, run_secrets
 from postdeploy.stages.base import StageContext
 from postdeploy.stages.pytest_stage import PytestStage
 from postdeploy.stages.zap_stage import ZapStage
 
-__all__ = ["SecurityStage", "merge_results"]
+__all__ = ["SECRETS_CHECK", "SecurityStage", "merge_results", "scan_outputs"]
+
+SECRETS_CHECK = "secrets:run-outputs"
 
 
 def _checks() -> PytestStage:
@@ -36,7 +52,8 @@ class SecurityStage:
     def run(self, context: StageContext) -> StageResult:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="security") as pool:
             parts = [pool.submit(_run_part, part, context) for part in (self.checks, self.scan)]
-            return merge_results(self.name, [future.result() for future in parts])
+            results = [future.result() for future in parts]
+        return merge_results(self.name, [*results, scan_outputs(self.name, context)])
 
 
 def _run_part(part: PytestStage | ZapStage, context: StageContext) -> StageResult:
@@ -46,7 +63,35 @@ def _run_part(part: PytestStage | ZapStage, context: StageContext) -> StageResul
         return StageResult(part.name, StageStatus.ERROR, reason=str(exc))
 
 
-_LABELS = ("checks", "ZAP")
+def scan_outputs(name: str, context: StageContext) -> StageResult:
+    """The run's outputs so far, searched for the run's own secrets."""
+    leaks = find_leaks(context.run_dir, run_secrets(context.target))
+    if not leaks:
+        return StageResult(
+            name,
+            StageStatus.PASSED,
+            checks=(CheckResult(SECRETS_CHECK, CheckOutcome.PASSED),),
+        )
+    evidence = "\n".join(f"{leak.label} in {leak.path}" for leak in leaks)
+    return StageResult(
+        name,
+        StageStatus.FAILED,
+        reason="the run's own secrets appear in its outputs",
+        findings=(
+            Finding(
+                stage=name,
+                title="A secret of this run appears in its reports or logs",
+                severity=Severity.CRITICAL,
+                trigger=RollbackTrigger.SECURITY_VULNERABILITY,
+                evidence=evidence,
+                origin=SECRETS_CHECK,
+            ),
+        ),
+        checks=(CheckResult(SECRETS_CHECK, CheckOutcome.FAILED, message=evidence[:300]),),
+    )
+
+
+_LABELS = ("checks", "ZAP", "secrets")
 
 
 def merge_results(name: str, parts: list[StageResult]) -> StageResult:
