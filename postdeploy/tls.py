@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import warnings
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -22,11 +23,19 @@ def _host_port(url: str) -> tuple[str, int]:
 
 
 def certificate_problems(
-    url: str, *, min_days: int, timeout_s: float, now: datetime | None = None
+    url: str,
+    *,
+    min_days: int,
+    timeout_s: float,
+    cafile: str | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
-    """Why the certificate of ``url`` would fail a client, or expires within ``min_days``."""
+    """Why the certificate of ``url`` would fail a client, or expires within ``min_days``.
+
+    ``cafile``: trust this CA bundle instead of the system's (a private CA).
+    """
     host, port = _host_port(url)
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=cafile)
     try:
         with (
             socket.create_connection((host, port), timeout=timeout_s) as raw,
@@ -56,8 +65,11 @@ def legacy_tls_versions_accepted(url: str, *, timeout_s: float) -> list[str]:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # only the protocol version is under test here
         try:
-            context.minimum_version = version
-            context.maximum_version = version
+            with warnings.catch_warnings():
+                # offering a deprecated protocol is the very point of this probe
+                warnings.simplefilter("ignore", DeprecationWarning)
+                context.minimum_version = version
+                context.maximum_version = version
             context.set_ciphers("DEFAULT:@SECLEVEL=0")
         except (ValueError, ssl.SSLError):
             continue  # this OpenSSL cannot offer the version at all

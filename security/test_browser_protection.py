@@ -89,7 +89,10 @@ def test_certificate_is_valid_and_not_expiring_soon(postdeploy_target: TargetSet
     if not _https(postdeploy_target):
         pytest.skip("the target is not HTTPS: no certificate to check")
     problems = certificate_problems(
-        postdeploy_target.url or "", min_days=CERT_MIN_DAYS, timeout_s=postdeploy_target.timeout_s
+        postdeploy_target.url or "",
+        min_days=CERT_MIN_DAYS,
+        timeout_s=postdeploy_target.timeout_s,
+        cafile=os.environ.get("POSTDEPLOY_CA_FILE") or None,  # a private CA, if any
     )
     assert not problems, "; ".join(problems)
 
