@@ -12,6 +12,8 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      ├── EmbeddedTargetError    the embedded unimedia could not be started
      ├── BaselineError          a baseline is missing, malformed or does not match
      └── StageCrashed           a stage could not produce a result
+          └── ScannerError      an external scanner (ZAP) was unreachable, refused the
+                                API key, answered nonsense or did not finish in time
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = [
     "ConfigError",
     "EmbeddedTargetError",
     "PostdeployError",
+    "ScannerError",
     "StageCrashed",
     "TargetError",
     "TargetUnreachable",
@@ -58,3 +61,7 @@ class BaselineError(PostdeployError):
 
 class StageCrashed(PostdeployError):
     """A stage could not run to the end, so it has no trustworthy result."""
+
+
+class ScannerError(StageCrashed):
+    """An external scanner (ZAP) could not scan: the stage has no result, never a pass."""
