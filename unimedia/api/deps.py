@@ -2,8 +2,8 @@
 
 The ones that never block are ``async def``: FastAPI runs every *sync* dependency in the
 thread pool, one hop each, and on a busy 2-core machine those hops, not the work, were
-most of a request's latency (about 25 of 35 ms for a metadata request). What does block —
-the token's user lookup, the handlers' queries — stays sync, off the event loop.
+a good part of a request's latency. What may block — the token's user lookup, the
+handlers' queries — stays sync, off the event loop.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from unimedia.auth import InvalidToken, decode_token
 from unimedia.faults import FaultSet
@@ -70,7 +69,7 @@ def unauthorized(detail: str) -> ProblemError:
     return ProblemError(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def get_current_user(
+def get_current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session: SessionDep,
     runtime: RuntimeDep,
@@ -78,10 +77,10 @@ async def get_current_user(
     """The user behind the bearer token. Role comes from the database, not the token, so a
     demoted admin loses rights at once.
 
-    Every API request passes here, so it costs no thread hop where it need not: against
-    SQLite (a local file in WAL mode, where a reader never waits for a writer) the indexed
-    lookup takes microseconds and runs on the event loop; any other database is a network
-    round trip and goes to the thread pool.
+    Sync on purpose (the thread pool), even against SQLite where the query takes
+    microseconds: taking a connection can wait for the pool, and a wait on the event loop
+    is a deadlock — the connections are given back by session teardowns that run on that
+    same loop. (Tried, and caught by the 20-user benchmark.)
     """
     if credentials is None:
         raise unauthorized("A bearer token is required.")
@@ -90,10 +89,7 @@ async def get_current_user(
     except InvalidToken as exc:
         raise unauthorized("The bearer token is invalid or has expired.") from exc
 
-    def lookup() -> User | None:
-        return session.scalar(select(User).where(User.username == claims.username))
-
-    user = lookup() if runtime.engine.dialect.name == "sqlite" else await run_in_threadpool(lookup)
+    user = session.scalar(select(User).where(User.username == claims.username))
     if user is None:
         raise unauthorized("The bearer token is invalid or has expired.")
     return user
