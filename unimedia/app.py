@@ -13,11 +13,12 @@ from starlette.concurrency import run_in_threadpool
 from unimedia import __version__
 from unimedia.api import auth, ops, v2
 from unimedia.api.v1 import ROUTERS as V1_ROUTERS
-from unimedia.db import create_schema, make_engine
+from unimedia.db import make_engine
 from unimedia.metrics import Metrics, MetricsMiddleware
 from unimedia.middleware import AccessLogMiddleware, BodySizeLimitMiddleware
 from unimedia.problems import install_problem_handlers
 from unimedia.runtime import Runtime
+from unimedia.schema import prepare_schema
 from unimedia.security_headers import SecurityHeadersMiddleware
 from unimedia.seed import seed_accounts
 from unimedia.settings import Settings
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 def _prepare(runtime: Runtime) -> None:
     runtime.store.ensure_dirs()
-    create_schema(runtime.engine)
+    prepare_schema(runtime.engine)
     with runtime.session_factory() as session:
         seed_accounts(session, runtime.settings.accounts)
 

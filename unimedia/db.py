@@ -11,7 +11,6 @@ from sqlalchemy.pool import StaticPool
 
 from unimedia.errors import ConfigError
 from unimedia.faults import FaultSet
-from unimedia.models import Base
 
 
 class DatabaseUnavailable(ConnectionError):
@@ -43,14 +42,13 @@ def make_engine(url: str) -> Engine:
     if parsed.database in (None, "", ":memory:"):
         # One shared connection, or every pooled connection would see its own empty DB.
         kwargs["poolclass"] = StaticPool
+    else:
+        # As many connections as the thread pool has threads (anyio's default is 40): a
+        # SQLite connection is a file handle, and with fewer, requests queue for one.
+        kwargs.update(pool_size=20, max_overflow=20)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
-
-
-def create_schema(engine: Engine) -> None:
-    """Create missing tables (the Alembic migrations will take this over)."""
-    Base.metadata.create_all(engine)
 
 
 def ping(engine: Engine, faults: FaultSet) -> None:

@@ -117,6 +117,11 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
         "truncated_download": FaultDefinition(
             "downloads stop about 10% short of the stored bytes (Content-Length agrees)"
         ),
+        "migration_drops_records": FaultDefinition(
+            "the unification migration silently skips every Nth legacy record (default 100)",
+            "100",
+            _positive_int,
+        ),
         "missing_authz": FaultDefinition(
             "lookups by id skip the owner check: any user reads, downloads, deletes any media"
         ),

@@ -11,13 +11,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import text
 
 from unimedia import samples
+from unimedia.db import make_engine
 from unimedia.errors import FaultSpecError
 from unimedia.faults import CATALOGUE, Fault, parse_faults
+from unimedia.legacy_seed import seed_legacy
+from unimedia.schema import upgrade
 
 if TYPE_CHECKING:
     from conftest import Api
+    from unimedia.settings import Settings
 
 
 class FakeClock:
@@ -357,3 +362,28 @@ def test_readiness_lies(make_api: Callable[..., Api]) -> None:
     ready = api.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "storage": "ok"}}
+
+
+def test_migration_drops_records(tmp_path: Path, make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    engine = make_engine(f"sqlite:///{tmp_path / 'legacy.db'}")
+    seed_legacy(engine, tmp_path / "blobs", settings.accounts, count=120)
+    counted = (
+        "SELECT (SELECT count(*) FROM images) + (SELECT count(*) FROM videos) + "
+        "(SELECT count(*) FROM documents)"
+    )
+    with engine.connect() as connection:
+        before = connection.execute(text(counted)).scalar_one()
+    upgrade(engine, faults=parse_faults("migration_drops_records:10"))
+    with engine.connect() as connection:
+        after = connection.execute(text("SELECT count(*) FROM media")).scalar_one()
+        ids = connection.execute(text("SELECT legacy_id FROM media")).scalars().all()
+    assert before == 120
+    assert 0 < after < before
+    assert all(legacy_id % 10 for legacy_id in ids)
+    # The clean migration keeps everything (the control for the check above).
+    clean = make_engine(f"sqlite:///{tmp_path / 'clean.db'}")
+    seed_legacy(clean, tmp_path / "blobs", settings.accounts, count=120)
+    upgrade(clean)
+    with clean.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM media")).scalar_one() == 120

@@ -186,3 +186,14 @@ def test_bad_tags_are_422(api: Api) -> None:
     response = api.upload_response("alice", b"abc", tags="x" * 129)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_owner_filter(api: Api) -> None:
+    alices = api.upload("alice", _unique_bytes())
+    api.upload("bob", _unique_bytes())
+    by_admin = api.get("admin", "/api/v2/media", params={"owner": "alice"}).json()
+    assert [item["id"] for item in by_admin["items"]] == [alices["id"]]
+    assert api.get("admin", "/api/v2/media").json()["total"] == 2
+    # An ordinary user asking for someone else's media gets an empty page, not theirs.
+    assert api.get("bob", "/api/v2/media", params={"owner": "alice"}).json()["total"] == 0
+    assert api.get("alice", "/api/v2/media", params={"owner": "alice"}).json()["total"] == 1

@@ -1,10 +1,16 @@
-"""FastAPI dependencies, as ``Annotated`` aliases so that handlers just declare types."""
+"""FastAPI dependencies, as ``Annotated`` aliases so that handlers just declare types.
+
+The ones that never block are ``async def``: FastAPI runs every *sync* dependency in the
+thread pool, one hop each, and on a busy 2-core machine those hops, not the work, were
+a good part of a request's latency. What may block — the token's user lookup, the
+handlers' queries — stays sync, off the event loop.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,7 +28,7 @@ from unimedia.settings import Settings
 from unimedia.storage import BlobStore
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -30,15 +36,15 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
-def get_faults(runtime: RuntimeDep) -> FaultSet:
+async def get_faults(runtime: RuntimeDep) -> FaultSet:
     return runtime.faults
 
 
-def get_store(runtime: RuntimeDep) -> BlobStore:
+async def get_store(runtime: RuntimeDep) -> BlobStore:
     return runtime.store
 
 
@@ -47,7 +53,9 @@ FaultsDep = Annotated[FaultSet, Depends(get_faults)]
 StoreDep = Annotated[BlobStore, Depends(get_store)]
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
+    # Opening a session does not touch the database (the connection is taken lazily, in
+    # the sync code that queries); closing one returns a pooled connection: both cheap.
     with runtime.session_factory() as session:
         yield session
 
@@ -64,16 +72,23 @@ def unauthorized(detail: str) -> ProblemError:
 def get_current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session: SessionDep,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
 ) -> User:
     """The user behind the bearer token. Role comes from the database, not the token, so a
-    demoted admin loses rights at once."""
+    demoted admin loses rights at once.
+
+    Sync on purpose (the thread pool), even against SQLite where the query takes
+    microseconds: taking a connection can wait for the pool, and a wait on the event loop
+    is a deadlock — the connections are given back by session teardowns that run on that
+    same loop. (Tried, and caught by the 20-user benchmark.)
+    """
     if credentials is None:
         raise unauthorized("A bearer token is required.")
     try:
-        claims = decode_token(credentials.credentials, secret=settings.token_secret)
+        claims = decode_token(credentials.credentials, secret=runtime.settings.token_secret)
     except InvalidToken as exc:
         raise unauthorized("The bearer token is invalid or has expired.") from exc
+
     user = session.scalar(select(User).where(User.username == claims.username))
     if user is None:
         raise unauthorized("The bearer token is invalid or has expired.")
@@ -83,14 +98,14 @@ def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_media_service(runtime: RuntimeDep, session: SessionDep) -> MediaService:
+async def get_media_service(runtime: RuntimeDep, session: SessionDep) -> MediaService:
     return MediaService(session, runtime.store, runtime.faults, runtime.blob_lock)
 
 
 MediaServiceDep = Annotated[MediaService, Depends(get_media_service)]
 
 
-def planted_error_rate(faults: FaultsDep) -> None:
+async def planted_error_rate(faults: FaultsDep) -> None:
     """The ``error_rate`` fault: a share of /api/ requests fail as a flaky backend would.
 
     A router-level dependency of every /api/ router, so it hits exactly the API traffic.
