@@ -42,7 +42,7 @@ def _start(data: Path) -> tuple[subprocess.Popen[str], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNIMEDIA_")}
     env["PYTHONPATH"] = str(REPO)
     # Our own interpreter and fixed arguments: nothing untrusted reaches the command line.
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -167,21 +167,21 @@ def main() -> int:
             process.terminate()
             process.wait(timeout=15)
 
-    print(  # noqa: T201 -- a script's report
+    print(
         f"unimedia: 1 process, 1 uvicorn worker; {args.users} users, think time "
         f"{args.think} s, {elapsed:.1f} s, "
         f"{os.cpu_count()} CPUs (load generator on the same machine)"
     )
     total = sum(len(values) for values in latencies.values())
-    print(  # noqa: T201
+    print(
         f"server CPU: {server_cpu:.1f} s for {total} requests = "
         f"{server_cpu / max(total, 1) * 1000:.2f} ms per request; load average "
         f"{os.getloadavg()[0]:.1f}"
     )
-    print(f"{'request':16} {'count':>7} {'req/s':>7} {'median':>8} {'p95':>8} {'p99':>8} errors")  # noqa: T201
+    print(f"{'request':16} {'count':>7} {'req/s':>7} {'median':>8} {'p95':>8} {'p99':>8} errors")
     for name, values in latencies.items():
         cuts = statistics.quantiles(values, n=100)
-        print(  # noqa: T201
+        print(
             f"{name:16} {len(values):7d} {len(values) / elapsed:7.0f} "
             f"{statistics.median(values) * 1000:6.1f}ms {cuts[94] * 1000:6.1f}ms "
             f"{cuts[98] * 1000:6.1f}ms {errors[name]}"
