@@ -29,11 +29,12 @@ from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
+from postdeploy.payloads import png
+
 MEDIA = "/api/v2/media"
 RUN_ID = os.environ.get("POSTDEPLOY_RUN_ID", "locust")
 # Its own tag: other stages of the same run sweep their tag while the load is running.
 TAG = f"postdeploy-run={RUN_ID}-load"
-SMALL = 16 * 1024
 LARGE = 512 * 1024
 
 
@@ -62,20 +63,18 @@ class MediaUser(HttpUser):
         )  # fmt: skip
         token = response.json().get("access_token", "") if response.ok else ""
         self.client.headers["Authorization"] = f"Bearer {token}"
-        self.own: list[str] = []
-        for size, name in ((SMALL, "small.bin"), (LARGE, "large.bin")):
-            media_id = self._upload(size, name)
-            if media_id:
-                self.own.append(media_id)
+        small = self._upload(png(48, 48), "small.png", "image/png")  # visible in v1 as well
+        large = self._upload(random.randbytes(LARGE), "large.bin", "application/octet-stream")
+        self.own = [media_id for media_id in (small, large) if media_id]
 
     def on_stop(self) -> None:
         for media_id in self.own:
             self.client.delete(f"{MEDIA}/{media_id}", name=f"DELETE {MEDIA}/{{id}}")
 
-    def _upload(self, size: int, filename: str) -> str | None:
+    def _upload(self, body: bytes, filename: str, content_type: str) -> str | None:
         response = self.client.post(
             MEDIA,
-            files={"file": (filename, random.randbytes(size), "application/octet-stream")},
+            files={"file": (filename, body, content_type)},
             data={"tags": TAG},
             name=f"POST {MEDIA}",
         )
@@ -112,9 +111,24 @@ class MediaUser(HttpUser):
 
     @task(1)
     def upload_and_delete(self) -> None:
-        media_id = self._upload(4096, "upload.bin")
+        media_id = self._upload(random.randbytes(4096), "upload.bin", "application/octet-stream")
         if media_id:
             self.client.delete(f"{MEDIA}/{media_id}", name=f"DELETE {MEDIA}/{{id}}")
+
+    # The legacy clients that still read through the pre-unification contracts.
+    @task(2)
+    def legacy_images(self) -> None:
+        self.client.get("/api/v1/images", params={"page": 1, "per_page": 20},
+                        name="GET /api/v1/images")  # fmt: skip
+
+    @task(1)
+    def legacy_videos(self) -> None:
+        self.client.get("/api/v1/videos", params={"limit": 20}, name="GET /api/v1/videos")
+
+    @task(1)
+    def legacy_documents(self) -> None:
+        self.client.get("/api/v1/documents", params={"offset": 0, "limit": 20},
+                        name="GET /api/v1/documents")  # fmt: skip
 
 
 # --- every sample, for the judge ---------------------------------------------------------

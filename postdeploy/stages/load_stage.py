@@ -51,6 +51,18 @@ log = logging.getLogger(__name__)
 # Happens once per simulated user: too few samples to judge, and not what users wait on.
 NOT_JUDGED = frozenset({"POST /api/v2/auth/login"})
 
+# What every user of the unified API does all the time. A critical endpoint's regression is
+# a critical finding, and when it cannot be judged (too few samples) the stage cannot pass;
+# other endpoints that cannot be judged are listed as not checked.
+CRITICAL_ENDPOINTS = frozenset(
+    {
+        "GET /api/v2/media",
+        "GET /api/v2/media/{id}",
+        "GET /api/v2/media/{id}/content",
+        "POST /api/v2/media",
+    }
+)
+
 
 def baseline_dir() -> Path:
     """Where baselines live: ``POSTDEPLOY_BASELINE_DIR``, else ``./baselines``."""
@@ -93,7 +105,13 @@ class LoadStage:
         except PostdeployError as exc:
             return StageResult(self.name, StageStatus.ERROR, reason=str(exc))
         judgements = [
-            judge_endpoint(name, baseline[name], current.endpoints[name], tolerances)
+            judge_endpoint(
+                name,
+                baseline[name],
+                current.endpoints[name],
+                tolerances,
+                critical=name in CRITICAL_ENDPOINTS,
+            )  # fmt: skip
             for name in sorted(baseline)
             if name not in NOT_JUDGED and name in current.endpoints
         ]
@@ -162,13 +180,13 @@ def _result(
             why = "; ".join(
                 m.detail for m in judgement.metrics if m.classification is Classification.NODATA
             )
-            checks.append(CheckResult(check_id, CheckOutcome.ERROR, message=f"no data: {why}"))
+            outcome = CheckOutcome.ERROR if judgement.critical else CheckOutcome.SKIPPED
+            checks.append(CheckResult(check_id, outcome, message=f"no data: {why}"))
         else:
             checks.append(CheckResult(check_id, CheckOutcome.PASSED, message=_numbers(judgement)))
     for name in missing:
-        checks.append(
-            CheckResult(f"load::{name}", CheckOutcome.ERROR, message="no requests in this run")
-        )
+        outcome = CheckOutcome.ERROR if name in CRITICAL_ENDPOINTS else CheckOutcome.SKIPPED
+        checks.append(CheckResult(f"load::{name}", outcome, message="no requests in this run"))
     metrics = {"rps": round(current.rps, 2), "requests": float(current.requests)}
     overall = score(judgements)
     if overall is not None:
@@ -186,7 +204,7 @@ def _result(
     if findings:
         status, reason = StageStatus.FAILED, f"{len(findings)} endpoint(s) slower or failing more"
     elif errors:
-        status, reason = StageStatus.ERROR, f"{len(errors)} endpoint(s) could not be judged"
+        status, reason = StageStatus.ERROR, f"{len(errors)} critical endpoint(s) not judged"
     else:
         status, reason = StageStatus.PASSED, ""
     return StageResult(
