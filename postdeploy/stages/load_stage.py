@@ -111,7 +111,7 @@ class LoadStage:
                 current.endpoints[name],
                 tolerances,
                 critical=name in CRITICAL_ENDPOINTS,
-            )  # fmt: skip
+            )
             for name in sorted(baseline)
             if name not in NOT_JUDGED and name in current.endpoints
         ]
