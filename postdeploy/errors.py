@@ -10,6 +10,8 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      │    ├── TargetUnreachable refused, DNS failure or no answer within the timeout
      │    └── AuthError         a configured account could not log in
      ├── EmbeddedTargetError    the embedded unimedia could not be started
+     ├── BrowserUnavailable     no Chromium could be started (postdeploy.browser)
+     ├── ToolMissing            an external command-line tool is not installed
      └── StageCrashed           a stage could not produce a result
 """
 
@@ -17,12 +19,14 @@ from __future__ import annotations
 
 __all__ = [
     "AuthError",
+    "BrowserUnavailable",
     "ConfigError",
     "EmbeddedTargetError",
     "PostdeployError",
     "StageCrashed",
     "TargetError",
     "TargetUnreachable",
+    "ToolMissing",
 ]
 
 
@@ -52,3 +56,11 @@ class EmbeddedTargetError(PostdeployError):
 
 class StageCrashed(PostdeployError):
     """A stage could not run to the end, so it has no trustworthy result."""
+
+
+class BrowserUnavailable(PostdeployError):
+    """No browser could be started for a check or a report test that needs one."""
+
+
+class ToolMissing(PostdeployError):
+    """An external tool (e.g. the Allure command line) is not installed; says how to get it."""
