@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from postdeploy.gate import Verdict
+from postdeploy.reports.allure import write_allure_metadata
 from postdeploy.reports.html import write_html
 from postdeploy.reports.junit import write_junit
 from postdeploy.reports.markdown import write_markdown
@@ -25,4 +26,5 @@ def write_reports(verdict: Verdict, run_dir: Path) -> list[Path]:
         write_junit(verdict, run_dir / "junit.xml"),
         write_html(verdict, run_dir / "report.html"),
         write_markdown(verdict, run_dir / "summary.md"),
+        *write_allure_metadata(verdict, run_dir),
     ]
