@@ -148,3 +148,32 @@ def allure_widget(index: Path, name: str) -> dict:
     found = re.search(r'd\("' + re.escape(name) + r'","([A-Za-z0-9+/=]*)"\)', index.read_text())
     assert found, f"{name} not in {index}"
     return json.loads(base64.b64decode(found.group(1)))
+
+
+def test_report_without_options_prints_the_summary(run_cli) -> None:
+    result = run_cli("verify", "--target", "http://127.0.0.1:9")
+    assert result.exit_code == 2
+    completed = subprocess.run(
+        [sys.executable, "-m", "postdeploy", "report", "--run", str(result.report_dir / "latest")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("## ⚠️ INCONCLUSIVE: No decision possible")
+    assert "**Could not verify:**" in completed.stdout
+
+
+def test_report_on_a_directory_that_is_no_run_is_one_line(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "postdeploy", "report", "--allure", "--run", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr == f"error: {tmp_path} is not a postdeploy run (no verdict.json)\n"
