@@ -7,6 +7,7 @@ included), 3 internal error (a bug: the traceback is shown).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from enum import IntEnum
@@ -78,12 +79,7 @@ def verify(
     debug: bool,
 ) -> None:
     """Verify a deployed release and gate it."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
-        format="postdeploy: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    _logging(verbose=verbose, debug=debug)
     try:
         config = load_config(
             config_file=config_file,
@@ -141,6 +137,102 @@ def report(run_dir: Path, allure: bool) -> None:
     except PostdeployError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.INCONCLUSIVE)
+
+
+@cli.command()
+@click.option("--target", "url", metavar="URL", help="Default: the embedded unimedia.")
+@click.option("--load-profile", help="quick, standard or soak (default: quick when embedded).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path))
+@click.option("--report-dir", type=click.Path(path_type=Path))
+@click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
+@click.pass_context
+def load(
+    ctx: click.Context,
+    url: str | None,
+    load_profile: str | None,
+    config_file: Path | None,
+    report_dir: Path | None,
+    debug: bool,
+) -> None:
+    """Run the load stage alone: Locust load judged against the baseline."""
+    if load_profile:
+        os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
+    ctx.invoke(
+        verify, url=url, profile="full", stages="load", config_file=config_file,
+        report_dir=report_dir, expected_version=None, timeout_s=None, verbose=True, debug=debug,
+    )  # fmt: skip
+
+
+@cli.group()
+def baseline() -> None:
+    """Record what the last good release looked like."""
+
+
+@baseline.command("record")
+@click.option("--stage", type=click.Choice(["load"]), required=True)
+@click.option("--target", "url", metavar="URL", help="The known-good release (default: embedded).")
+@click.option("--load-profile", help="quick, standard or soak (default: quick when embedded).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path))
+def baseline_record(
+    stage: str, url: str | None, load_profile: str | None, config_file: Path | None
+) -> None:
+    """Measure a known-good release and save it under baselines/."""
+    from postdeploy.baseline.record import record_load_baseline
+    from postdeploy.stages.load_stage import chosen_profile
+
+    _logging(verbose=True, debug=False)
+    try:
+        config = load_config(config_file=config_file, overrides={"url": url})
+        if load_profile:
+            os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
+        profile = chosen_profile(config.target.embedded)
+        path, run = record_load_baseline(config, profile)
+    except PostdeployError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INCONCLUSIVE)
+    click.echo(f"recorded {run.requests} requests over {len(run.endpoints)} endpoints → {path}")
+
+
+@baseline.command("calibrate")
+@click.option("--stage", type=click.Choice(["load"]), default="load", show_default=True)
+@click.option("--target", "url", metavar="URL", help="The release to measure twice.")
+@click.option("--load-profile", help="quick, standard or soak (default: quick when embedded).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path))
+def baseline_calibrate(
+    stage: str, url: str | None, load_profile: str | None, config_file: Path | None
+) -> None:
+    """A/A run: measure this machine's noise and propose the judge's tolerances."""
+    from postdeploy.baseline.record import calibrate_load
+    from postdeploy.stages.load_stage import chosen_profile
+
+    _logging(verbose=True, debug=False)
+    try:
+        config = load_config(config_file=config_file, overrides={"url": url})
+        if load_profile:
+            os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
+        result = calibrate_load(config, chosen_profile(config.target.embedded))
+    except PostdeployError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INCONCLUSIVE)
+    for name, effects in result.observed.items():
+        click.echo(
+            f"  {name:42} A/A median x{effects['median_ratio']:.3f}  "
+            f"tail x{effects['tail_ratio']:.3f}  errors {effects['error_rate_delta']:.2%}"
+        )
+    t = result.tolerances
+    click.echo(
+        f"proposed: median x{t.median_ratio}, tail x{t.tail_ratio}, errors "
+        f"+{t.error_rate_delta:.2%} → {result.path}"
+    )
+
+
+def _logging(*, verbose: bool, debug: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
+        format="postdeploy: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
 
 
 def _print_summary(outcome: RunOutcome) -> None:

@@ -10,6 +10,7 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      │    ├── TargetUnreachable refused, DNS failure or no answer within the timeout
      │    └── AuthError         a configured account could not log in
      ├── EmbeddedTargetError    the embedded unimedia could not be started
+     ├── BaselineError          a baseline is missing, malformed or does not match
      ├── BrowserUnavailable     no Chromium could be started (postdeploy.browser)
      ├── ToolMissing            an external command-line tool is not installed
      └── StageCrashed           a stage could not produce a result
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthError",
+    "BaselineError",
     "BrowserUnavailable",
     "ConfigError",
     "EmbeddedTargetError",
@@ -52,6 +54,10 @@ class AuthError(TargetError):
 
 class EmbeddedTargetError(PostdeployError):
     """The embedded reference service did not start."""
+
+
+class BaselineError(PostdeployError):
+    """A baseline to compare with is missing, malformed or recorded differently."""
 
 
 class StageCrashed(PostdeployError):

@@ -27,7 +27,7 @@ from postdeploy.runid import new_run_id
 from postdeploy.stages import PROFILES, Stage, StageContext, select_stages
 from postdeploy.target import TargetInfo, describe_target
 
-__all__ = ["RunOutcome", "record_unchecked", "run"]
+__all__ = ["RunOutcome", "record_unchecked", "run", "started_target"]
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def run(config: Config, *, run_id: str | None = None) -> RunOutcome:
     results: list[StageResult] = []
     error: str | None = None
     try:
-        with _target(config.target, run_dir) as target:
+        with started_target(config.target, run_dir) as target:
             log.info("target %s", target.url)
             checked = preflight(target)
             target_info = describe_target(
@@ -63,7 +63,9 @@ def run(config: Config, *, run_id: str | None = None) -> RunOutcome:
                 live_version=checked.live_version,
                 embedded=config.target.embedded,
             )
-            context = StageContext(target, run_id, run_dir, config.config_file)
+            context = StageContext(
+                target, run_id, run_dir, config.config_file, embedded=config.target.embedded
+            )
             results = _run_stages(stages, context)
     except PostdeployError as exc:
         error = str(exc)
@@ -106,7 +108,8 @@ def _finish_unchecked(
 
 
 @contextlib.contextmanager
-def _target(settings: TargetSettings, run_dir: Path) -> Iterator[TargetSettings]:
+def started_target(settings: TargetSettings, run_dir: Path) -> Iterator[TargetSettings]:
+    """The target, ready to use: the configured one, or an embedded unimedia (stopped after)."""
     if not settings.embedded:
         yield settings
         return
@@ -119,10 +122,19 @@ def _target(settings: TargetSettings, run_dir: Path) -> Iterator[TargetSettings]
 
 
 def _run_stages(stages: Sequence[Stage], context: StageContext) -> list[StageResult]:
-    """Run independent stages side by side; keep the registry's order in the results."""
-    with ThreadPoolExecutor(max_workers=max(1, len(stages))) as pool:
-        futures = [pool.submit(_run_one, stage, context) for stage in stages]
-        return [future.result() for future in futures]
+    """Run independent stages side by side, then exclusive ones (load) alone.
+
+    Results keep the registry's order.
+    """
+    shared = [stage for stage in stages if not getattr(stage, "exclusive", False)]
+    alone = [stage for stage in stages if getattr(stage, "exclusive", False)]
+    results: dict[str, StageResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, len(shared))) as pool:
+        futures = {stage.name: pool.submit(_run_one, stage, context) for stage in shared}
+        results.update({name: future.result() for name, future in futures.items()})
+    for stage in alone:
+        results[stage.name] = _run_one(stage, context)
+    return [results[stage.name] for stage in stages]
 
 
 def _run_one(stage: Stage, context: StageContext) -> StageResult:

@@ -94,8 +94,10 @@ def run_cli(tmp_path: Path) -> Callable[..., CliRun]:
         report_dir = tmp_path / "reports"
         if env is None:
             env = clean_environment()
+        reporting = args[0] in ("verify", "load")
+        extra = ["--report-dir", str(report_dir)] if reporting else []
         completed = subprocess.run(
-            [sys.executable, "-m", "postdeploy", *args, "--report-dir", str(report_dir)],
+            [sys.executable, "-m", "postdeploy", *args, *extra],
             capture_output=True,
             text=True,
             env=env,

@@ -19,6 +19,7 @@ from unimedia.runtime import Runtime
 from unimedia.seed import seed_accounts
 from unimedia.settings import Settings
 from unimedia.storage import BlobStore
+from unimedia.ui.routes import router as ui_router
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
+    app.include_router(ui_router)  # the web UI at / (paths disjoint from the API's)
     app.include_router(ops.router)
     app.include_router(auth.router)
     app.include_router(v2.router)

@@ -71,6 +71,16 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
             None,
             _text,
         ),
+        # The web UI's faults (unimedia/ui/routes.py, unimedia/static/fault-*.js).
+        "broken_ui_upload": FaultDefinition(
+            "the UI's Upload button does nothing: app.js swallows the submit, no request, no error"
+        ),
+        "ui_console_error": FaultDefinition(
+            "the UI's media page logs console.error and throws a TypeError on load"
+        ),
+        "insecure_session_cookie": FaultDefinition(
+            "the UI's session cookie is set without HttpOnly and SameSite"
+        ),
         "listing_drops_records": FaultDefinition(
             "media listings silently omit the newest item (and the total lies)"
         ),

@@ -25,6 +25,7 @@ class StageContext:
     run_id: str
     run_dir: Path
     config_file: Path | None = None
+    embedded: bool = False
 
     def stage_dir(self, name: str) -> Path:
         """The stage's own artifact directory inside the run directory."""

@@ -6,6 +6,8 @@ pytest import mode and next to other test packages.
 
 from __future__ import annotations
 
+import html
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -14,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from markupsafe import escape
 from starlette.exceptions import StarletteDeprecationWarning
 
 from unimedia.accounts import Account, Role
@@ -84,6 +87,103 @@ class Api:
 @pytest.fixture
 def passwords() -> dict[str, str]:
     return dict(PASSWORDS)
+
+
+class Ui:
+    """One browser on the web UI: its own cookie jar, forms filled in as a browser would
+    (CSRF token taken from the page it was served with)."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.last: httpx.Response | None = None
+
+    def get(self, url: str = "/") -> httpx.Response:
+        self.last = self.client.get(url)
+        return self.last
+
+    def csrf(self) -> str:
+        """The CSRF token of the page last shown (the login page's or the session's)."""
+        page = self.last if self.last is not None else self.get()
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match, "no CSRF field on the page"
+        return match[1]
+
+    def login(self, username: str, password: str | None = None) -> httpx.Response:
+        self.get("/")
+        self.last = self.client.post(
+            "/login",
+            data={
+                "username": username,
+                "password": password if password is not None else PASSWORDS[username],
+                "csrf_token": self.csrf(),
+            },
+        )
+        return self.last
+
+    def upload(
+        self,
+        content: bytes,
+        *,
+        filename: str = "photo.png",
+        content_type: str = "image/png",
+        tags: str = "",
+        kind: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        csrf = self.csrf() if self.last is not None and "/upload" in self.last.text else None
+        if csrf is None:
+            self.get("/")
+            csrf = self.csrf()
+        self.last = self.client.post(
+            "/upload",
+            data={"csrf_token": csrf, "tags": tags, "kind": kind},
+            files={"file": (filename, content, content_type)},
+            headers=headers,
+        )
+        return self.last
+
+    def names(self) -> list[str]:
+        """The file names in the media table of the page last shown, top to bottom."""
+        assert self.last is not None
+        return [
+            html.unescape(n)
+            for n in re.findall(r'<th scope="row" class="name">(.*?)</th>', self.last.text, re.S)
+        ]
+
+    def _row_url(self, name: str, action: str) -> str:
+        assert self.last is not None
+        urls = re.findall(
+            rf'"(/media/[0-9a-f-]+/{action})"[^>]*>\s*(?:<input[^>]*>\s*)*'
+            rf'(?:<button[^>]*>)?\w+<span class="visually-hidden"> {re.escape(str(escape(name)))}'
+            r"</span>",
+            self.last.text,
+        )
+        assert len(urls) == 1, f"{len(urls)} {action} controls for {name!r}"
+        return str(urls[0])
+
+    def download_url(self, name: str) -> str:
+        return self._row_url(name, "download")
+
+    def delete(self, name: str) -> httpx.Response:
+        url = self._row_url(name, "delete")
+        self.last = self.client.post(url, data={"csrf_token": self.csrf(), "page": "1"})
+        return self.last
+
+    def region(self, role: str) -> str:
+        """The text of the page's ``role="status"`` or ``role="alert"`` element ("" if none)."""
+        assert self.last is not None
+        match = re.search(rf'role="{role}"[^>]*>(.*?)</p>', self.last.text, re.S)
+        return html.unescape(match[1]).strip() if match else ""
+
+
+@pytest.fixture
+def make_ui() -> Callable[[Api], Ui]:
+    """``make_ui(api)`` → a new browser (own cookies) on that app, not yet logged in."""
+
+    def make(api: Api) -> Ui:
+        return Ui(TestClient(api.client.app, raise_server_exceptions=False))
+
+    return make
 
 
 @pytest.fixture

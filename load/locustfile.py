@@ -1,0 +1,140 @@
+"""The load test: a realistic mix of the unified media API's traffic.
+
+Works three ways:
+
+* ``postdeploy load`` / the load stage of ``postdeploy verify`` (headless, judged against
+  the baseline of the last good release);
+* plain ``locust -f load/locustfile.py --host URL`` (web UI or ``--headless``);
+* distributed: ``--processes N`` on one machine, or ``--master`` here and
+  ``locust -f load/locustfile.py --worker --master-host HOST`` on other machines.
+
+Accounts come from the same variables postdeploy uses: ``POSTDEPLOY_ACCOUNTS``
+(``alice:user,bob:user``; default alice and bob) and ``POSTDEPLOY_PASSWORD_<NAME>``.
+Every simulated user logs in, uploads two files of its own (tagged with the run id, deleted
+when it stops) and then lists, reads metadata, downloads (some with ``Range``) and uploads
+small files, with think time. Request names collapse ids (``/api/v2/media/{id}``), one name
+per endpoint, so the statistics and the baseline compare like with like.
+
+When ``POSTDEPLOY_SAMPLES_DIR`` is set, every request's latency is written there (one file
+per process) so the judge sees the whole distribution, not Locust's rounded percentiles.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import re
+from pathlib import Path
+
+from locust import HttpUser, between, events, task
+
+MEDIA = "/api/v2/media"
+RUN_ID = os.environ.get("POSTDEPLOY_RUN_ID", "locust")
+# Its own tag: other stages of the same run sweep their tag while the load is running.
+TAG = f"postdeploy-run={RUN_ID}-load"
+SMALL = 16 * 1024
+LARGE = 512 * 1024
+
+
+def _accounts() -> list[tuple[str, str]]:
+    declared = os.environ.get("POSTDEPLOY_ACCOUNTS", "alice:user,bob:user")
+    names = [item.split(":")[0] for item in declared.split(",") if item.endswith(":user")]
+    return [
+        (name, os.environ.get("POSTDEPLOY_PASSWORD_" + re.sub(r"\W", "_", name).upper(), ""))
+        for name in names
+    ]
+
+
+_ACCOUNTS = itertools.cycle(_accounts() or [("alice", "")])
+
+
+class MediaUser(HttpUser):
+    """One person using the media repository through the unified API."""
+
+    wait_time = between(0.05, 0.25)
+
+    def on_start(self) -> None:
+        username, password = next(_ACCOUNTS)
+        response = self.client.post(
+            "/api/v2/auth/login", json={"username": username, "password": password},
+            name="POST /api/v2/auth/login",
+        )  # fmt: skip
+        token = response.json().get("access_token", "") if response.ok else ""
+        self.client.headers["Authorization"] = f"Bearer {token}"
+        self.own: list[str] = []
+        for size, name in ((SMALL, "small.bin"), (LARGE, "large.bin")):
+            media_id = self._upload(size, name)
+            if media_id:
+                self.own.append(media_id)
+
+    def on_stop(self) -> None:
+        for media_id in self.own:
+            self.client.delete(f"{MEDIA}/{media_id}", name=f"DELETE {MEDIA}/{{id}}")
+
+    def _upload(self, size: int, filename: str) -> str | None:
+        response = self.client.post(
+            MEDIA,
+            files={"file": (filename, random.randbytes(size), "application/octet-stream")},
+            data={"tags": TAG},
+            name=f"POST {MEDIA}",
+        )
+        return str(response.json()["id"]) if response.status_code == 201 else None
+
+    @task(5)
+    def list_media(self) -> None:
+        self.client.get(MEDIA, params={"limit": 20}, name=f"GET {MEDIA}")
+
+    @task(2)
+    def list_filtered(self) -> None:
+        kind = random.choice(["image", "video", "document"])
+        self.client.get(MEDIA, params={"limit": 20, "kind": kind}, name=f"GET {MEDIA}?kind")
+
+    @task(4)
+    def metadata(self) -> None:
+        if self.own:
+            self.client.get(f"{MEDIA}/{self.own[0]}", name=f"GET {MEDIA}/{{id}}")
+
+    @task(3)
+    def download_small(self) -> None:
+        if self.own:
+            self.client.get(f"{MEDIA}/{self.own[0]}/content", name=f"GET {MEDIA}/{{id}}/content")
+
+    @task(1)
+    def download_large_range(self) -> None:
+        if len(self.own) > 1:
+            start = random.randrange(0, LARGE - 65536)
+            self.client.get(
+                f"{MEDIA}/{self.own[1]}/content",
+                headers={"Range": f"bytes={start}-{start + 65535}"},
+                name=f"GET {MEDIA}/{{id}}/content [range]",
+            )
+
+    @task(1)
+    def upload_and_delete(self) -> None:
+        media_id = self._upload(4096, "upload.bin")
+        if media_id:
+            self.client.delete(f"{MEDIA}/{media_id}", name=f"DELETE {MEDIA}/{{id}}")
+
+
+# --- every sample, for the judge ---------------------------------------------------------
+
+_samples: list[str] = []
+
+
+@events.request.add_listener
+def _record(
+    request_type: str, name: str, response_time: float, exception: object, **_: object
+) -> None:
+    if os.environ.get("POSTDEPLOY_SAMPLES_DIR"):
+        _samples.append(f"{name}\t{response_time:.3f}\t{0 if exception is None else 1}\n")
+
+
+@events.quitting.add_listener
+def _flush(**_: object) -> None:
+    directory = os.environ.get("POSTDEPLOY_SAMPLES_DIR")
+    if directory and _samples:
+        path = Path(directory) / f"samples-{os.getpid()}.tsv"
+        with path.open("a", encoding="utf-8") as out:
+            out.writelines(_samples)
+        _samples.clear()

@@ -1,0 +1,1 @@
+"""Running the load test (Locust, in its own process) and reading back every sample."""

@@ -1,0 +1,116 @@
+"""Run Locust headless in its own process and collect every request's latency.
+
+Its own process because Locust monkey-patches the interpreter with gevent on import
+(and importing ``requests`` first crashes it). Final figures come from the per-request
+samples the locustfile writes, not from Locust's CSV files, which lag behind the end of a
+run; Locust's CSV and HTML report are kept as artifacts for people.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from postdeploy.baseline.judge import EndpointSample
+from postdeploy.config import TargetSettings
+from postdeploy.errors import StageCrashed
+from postdeploy.load.profiles import LoadProfile
+from postdeploy.stages.pytest_stage import PROJECT_ROOT, target_environment
+
+__all__ = ["LOCUSTFILE", "LoadRun", "read_samples", "run_locust"]
+
+log = logging.getLogger(__name__)
+
+LOCUSTFILE = PROJECT_ROOT / "load" / "locustfile.py"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadRun:
+    """What one load run measured, endpoint by endpoint."""
+
+    endpoints: dict[str, EndpointSample]
+    duration_s: float
+    out_dir: Path
+
+    @property
+    def requests(self) -> int:
+        return sum(sample.requests for sample in self.endpoints.values())
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.duration_s if self.duration_s else 0.0
+
+
+def run_locust(target: TargetSettings, profile: LoadProfile, run_id: str, out_dir: Path) -> LoadRun:
+    """Run ``profile`` against ``target``; raise :class:`StageCrashed` if Locust fails."""
+    if target.url is None:
+        raise StageCrashed("load: no target URL")
+    if not LOCUSTFILE.exists():
+        raise StageCrashed(f"load: locustfile not found: {LOCUSTFILE}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    samples_dir = out_dir / "samples"
+    samples_dir.mkdir(exist_ok=True)
+    for stale in samples_dir.glob("samples-*.tsv"):
+        stale.unlink()
+    command = [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+        "--host", target.url,
+        "--users", str(profile.users), "--spawn-rate", str(profile.spawn_rate),
+        "--run-time", f"{profile.duration_s}s", "--stop-timeout", "10",
+        "--only-summary", "--skip-log-setup", "--exit-code-on-error", "0",
+        "--csv", str(out_dir / "locust"), "--html", str(out_dir / "locust.html"),
+    ]  # fmt: skip
+    if profile.processes > 1:
+        command += ["--processes", str(profile.processes)]
+    env = target_environment(target, run_id)
+    env["POSTDEPLOY_SAMPLES_DIR"] = str(samples_dir)
+    log.info("load: %s users for %s s against %s", profile.users, profile.duration_s, target.url)
+    started = time.monotonic()
+    with (out_dir / "locust.log").open("wb") as output:
+        try:
+            completed = subprocess.run(  # noqa: S603 - our interpreter, argv built above
+                command, stdout=output, stderr=subprocess.STDOUT, env=env, check=False,
+                timeout=profile.duration_s + 120, cwd=PROJECT_ROOT,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise StageCrashed(
+                f"load: Locust did not stop within {profile.duration_s + 120} s"
+            ) from None
+    elapsed = time.monotonic() - started
+    if completed.returncode != 0:
+        raise StageCrashed(
+            f"load: Locust exited with {completed.returncode}: {_tail(out_dir / 'locust.log')}"
+        )
+    endpoints = read_samples(samples_dir, duration_s=float(profile.duration_s))
+    if not endpoints:
+        raise StageCrashed("load: Locust recorded no requests: " + _tail(out_dir / "locust.log"))
+    log.info("load: %d requests in %.1f s", sum(e.requests for e in endpoints.values()), elapsed)
+    return LoadRun(endpoints, float(profile.duration_s), out_dir)
+
+
+def read_samples(samples_dir: Path, *, duration_s: float) -> dict[str, EndpointSample]:
+    """Merge the per-process sample files: name → latencies of successes, failure count."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    failures: dict[str, int] = defaultdict(int)
+    for path in sorted(samples_dir.glob("samples-*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            name, _, rest = line.partition("\t")
+            value, _, failed = rest.partition("\t")
+            if failed == "1":
+                failures[name] += 1
+            else:
+                latencies[name].append(float(value))
+    names = sorted(set(latencies) | set(failures))
+    return {
+        name: EndpointSample(tuple(latencies[name]), failures[name], duration_s) for name in names
+    }
+
+
+def _tail(path: Path) -> str:
+    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no output"

@@ -1,0 +1,110 @@
+"""Load profiles, baseline files and A/A calibration: the pure parts of the load stage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from postdeploy.baseline.calibrate import (
+    FLOOR,
+    propose_tolerances,
+    read_tolerances,
+    write_tolerances,
+)
+from postdeploy.baseline.judge import EndpointSample
+from postdeploy.baseline.store import read_load_baseline, write_load_baseline
+from postdeploy.errors import BaselineError, ConfigError
+from postdeploy.load.locust_runner import read_samples
+from postdeploy.load.profiles import load_profile
+
+
+def sample(seed: int, n: int = 500, factor: float = 1.0, failures: int = 0) -> EndpointSample:
+    values = np.random.default_rng(seed).lognormal(np.log(10), 0.3, n) * factor
+    return EndpointSample(tuple(float(v) for v in values), failures, 30.0)
+
+
+def test_named_and_ad_hoc_profiles() -> None:
+    assert load_profile("standard").processes == 2
+    adhoc = load_profile("10u8s2p")
+    assert (adhoc.users, adhoc.duration_s, adhoc.processes) == (10, 8, 2)
+    with pytest.raises(ConfigError, match="unknown load profile 'huge'"):
+        load_profile("huge")
+    with pytest.raises(ConfigError, match="duration"):
+        load_profile("10u999999s")
+
+
+def test_baseline_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "load-quick.json"
+    endpoints = {"GET /api/v2/media": sample(1, failures=2)}
+    write_load_baseline(path, release="2.0.0", profile="quick", target="http://x",
+                        endpoints=endpoints)  # fmt: skip
+    baseline = read_load_baseline(path, profile="quick")
+    assert baseline.release == "2.0.0"
+    assert baseline.host["cpus"]
+    restored = baseline.endpoints["GET /api/v2/media"]
+    assert restored.failures == 2
+    assert restored.latencies_ms == pytest.approx(endpoints["GET /api/v2/media"].latencies_ms,
+                                                  abs=1e-3)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no load baseline at"),
+        ("{not json", "not a readable JSON baseline"),
+        ('{"kind": "something-else"}', "not a load baseline"),
+        ('{"kind": "postdeploy-load-baseline", "version": 99}', "version 99 unknown"),
+        ('{"kind": "postdeploy-load-baseline", "version": 1, "profile": "quick"}', "malformed"),
+    ],
+)
+def test_bad_baselines_are_clear_errors(tmp_path: Path, content, message) -> None:
+    path = tmp_path / "load-quick.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(BaselineError, match=message):
+        read_load_baseline(path)
+
+
+def test_baseline_of_another_profile_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "load-quick.json"
+    write_load_baseline(path, release=None, profile="standard", target="",
+                        endpoints={"GET /": sample(1)})  # fmt: skip
+    with pytest.raises(BaselineError, match="recorded with load profile 'standard'"):
+        read_load_baseline(path, profile="quick")
+
+
+def test_calibration_widens_observed_noise_and_keeps_a_floor(tmp_path: Path) -> None:
+    first = {"a": sample(1), "b": sample(2)}
+    quiet = {"a": sample(3), "b": sample(4)}
+    tolerances, observed = propose_tolerances(first, quiet)
+    assert tolerances.median_ratio == FLOOR.median_ratio  # tiny A/A drift: the floor holds
+    assert set(observed) == {"a", "b"}
+    noisy = {"a": sample(3, factor=1.3), "b": sample(4)}
+    wider, _ = propose_tolerances(first, noisy)
+    assert wider.median_ratio > 1.3  # the observed drift, stretched by the safety margin
+    assert "A/A run" in wider.source
+    path = tmp_path / "tol.json"
+    write_tolerances(path, wider, observed)
+    assert read_tolerances(path) == wider
+    assert read_tolerances(tmp_path / "missing.json") is None
+    path.write_text(json.dumps({"tolerances": {"bogus": 1}}))
+    with pytest.raises(BaselineError, match="malformed tolerances"):
+        read_tolerances(path)
+
+
+def test_calibration_without_samples_is_an_error() -> None:
+    with pytest.raises(BaselineError, match="no endpoint had enough samples"):
+        propose_tolerances({"a": sample(1, n=5)}, {"a": sample(2, n=5)})
+
+
+def test_samples_from_several_processes_are_merged(tmp_path: Path) -> None:
+    (tmp_path / "samples-1.tsv").write_text("GET /a\t10.5\t0\nGET /a\t12.0\t1\n")
+    (tmp_path / "samples-2.tsv").write_text("GET /a\t11.0\t0\nPOST /b\t30.0\t0\n")
+    endpoints = read_samples(tmp_path, duration_s=10.0)
+    assert endpoints["GET /a"].latencies_ms == (10.5, 11.0)
+    assert endpoints["GET /a"].failures == 1
+    assert endpoints["GET /a"].requests == 3
+    assert endpoints["POST /b"].throughput == pytest.approx(0.1)
