@@ -29,6 +29,7 @@ __all__ = [
     "GatePolicy",
     "Secret",
     "TargetSettings",
+    "ZapSettings",
     "load_config",
     "password_env_name",
 ]
@@ -87,6 +88,7 @@ class TargetSettings:
     expected_version: str | None = None
     prometheus_url: str | None = None
     zap_url: str | None = None
+    zap_api_key: Secret | None = None
     database_url: Secret | None = None
     timeout_s: float = 10.0
 
@@ -97,9 +99,38 @@ class TargetSettings:
 
 @dataclass(frozen=True, slots=True)
 class GatePolicy:
-    """How findings become a verdict. Defaults fail closed."""
+    """How findings become a verdict. Defaults fail closed.
+
+    ``accept_risks``: ``fnmatch`` patterns of finding origins (a check's node id, ``zap:<rule
+    id>``) that a team has decided to live with: reported, never blocking.
+    ``required_checks``: check ids whose *skipping* makes the verdict INCONCLUSIVE (the ZAP
+    scan on a real target, by default — see :data:`ZAP_SCAN_CHECK`).
+    """
 
     block_severity: Severity = Severity.HIGH
+    accept_risks: tuple[str, ...] = ()
+    required_checks: tuple[str, ...] = ()
+
+
+#: The check id under which the ZAP scan reports (skipped, errored, passed or failed).
+ZAP_SCAN_CHECK = "zap:scan"
+
+
+@dataclass(frozen=True, slots=True)
+class ZapSettings:
+    """How the ZAP scan runs. Bounded by default: passive only, time- and size-limited.
+
+    The ZAP address and API key live in :class:`TargetSettings` (``zap_url``,
+    ``zap_api_key``); these are the scan's knobs.
+    """
+
+    active_scan: bool = False  # attacks the target: an explicit opt-in, never a default
+    timeout_s: float = 300.0  # the whole scan: spider + passive drain (+ active scan)
+    call_timeout_s: float = 30.0  # one call to ZAP's API
+    max_children: int = 20  # the spider's per-node fan-out
+    openapi_path: str | None = "/openapi.json"  # imported before spidering; None: spider only
+    rules_file: Path | None = None  # None: the shipped security/zap-rules.tsv
+    poll_interval_s: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +142,7 @@ class Config:
     stages: tuple[str, ...] | None = None
     report_dir: Path = Path("reports")
     gate: GatePolicy = field(default_factory=GatePolicy)
+    zap: ZapSettings = field(default_factory=ZapSettings)
     config_file: Path | None = None
 
 
@@ -138,6 +170,19 @@ class _TargetModel(_Strict):
 
 class _GateModel(_Strict):
     block_severity: Severity = Severity.HIGH
+    accept_risks: list[str] = Field(default_factory=list)
+    # "auto": required on a real target, skipped-with-reason on the embedded one
+    require_zap_scan: bool | Literal["auto"] = "auto"
+
+
+class _ZapModel(_Strict):
+    api_key_env: str | None = None
+    active_scan: bool = False
+    timeout_s: float = Field(default=300.0, gt=0, le=6 * 3600)
+    call_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    max_children: int = Field(default=20, ge=0, le=10_000)
+    openapi_path: str | None = "/openapi.json"
+    rules_file: Path | None = None
 
 
 class _RunModel(_Strict):
@@ -150,6 +195,7 @@ class _FileModel(_Strict):
     target: _TargetModel = _TargetModel()
     accounts: dict[str, _AccountModel] = Field(default_factory=dict)
     gate: _GateModel = _GateModel()
+    zap: _ZapModel = _ZapModel()
     run: _RunModel = _RunModel()
 
 
@@ -167,7 +213,8 @@ def load_config(
 ) -> Config:
     """Build the run's :class:`Config`: file, then environment, then ``overrides`` (flags).
 
-    ``overrides`` keys: url, profile, stages, report_dir, expected_version, timeout_s.
+    ``overrides`` keys: url, profile, stages, report_dir, expected_version, timeout_s,
+    zap_active_scan.
     Raises :class:`ConfigError` with a one-line message on any invalid input.
     """
     env = dict(os.environ if environ is None else environ)
@@ -206,6 +253,7 @@ def load_config(
             env.get("POSTDEPLOY_PROMETHEUS_URL") or model.target.prometheus_url, "prometheus_url"
         ),
         zap_url=_optional_url(env.get("POSTDEPLOY_ZAP_URL") or model.target.zap_url, "zap_url"),
+        zap_api_key=_secret_env(env, model.zap.api_key_env or "POSTDEPLOY_ZAP_API_KEY"),
         database_url=_database_url(model, env),
         timeout_s=timeout_s,
     )
@@ -214,9 +262,82 @@ def load_config(
         profile=profile,
         stages=stages,
         report_dir=report_dir,
-        gate=GatePolicy(block_severity=block_severity),
+        gate=_gate_policy(model, env, block_severity, embedded=target.embedded),
+        zap=_zap_settings(model, env, flags, base_dir),
         config_file=path,
     )
+
+
+def _gate_policy(
+    model: _FileModel, env: Mapping[str, str], block: Severity, *, embedded: bool
+) -> GatePolicy:
+    accepted = tuple(model.gate.accept_risks)
+    if env.get("POSTDEPLOY_ACCEPT_RISKS"):
+        accepted = tuple(
+            part.strip() for part in env["POSTDEPLOY_ACCEPT_RISKS"].split(",") if part.strip()
+        )
+    require: bool | str = model.gate.require_zap_scan
+    if env.get("POSTDEPLOY_REQUIRE_ZAP_SCAN"):
+        require = _bool_or_auto(env["POSTDEPLOY_REQUIRE_ZAP_SCAN"], "POSTDEPLOY_REQUIRE_ZAP_SCAN")
+    if require == "auto":
+        # A real deployment must be scanned; the embedded demo has no ZAP to scan it with.
+        require = not embedded
+    return GatePolicy(
+        block_severity=block,
+        accept_risks=accepted,
+        required_checks=(ZAP_SCAN_CHECK,) if require else (),
+    )
+
+
+def _zap_settings(
+    model: _FileModel, env: Mapping[str, str], flags: Mapping[str, Any], base_dir: Path
+) -> ZapSettings:
+    spec = model.zap
+    active = spec.active_scan
+    if env.get("POSTDEPLOY_ZAP_ACTIVE_SCAN"):
+        active = (
+            _bool_or_auto(env["POSTDEPLOY_ZAP_ACTIVE_SCAN"], "POSTDEPLOY_ZAP_ACTIVE_SCAN") is True
+        )
+    if flags.get("zap_active_scan"):
+        active = True
+    rules = env.get("POSTDEPLOY_ZAP_RULES") or spec.rules_file
+    rules_path = Path(rules) if rules else None
+    if rules_path is not None and not rules_path.is_absolute():
+        rules_path = base_dir / rules_path
+    if rules_path is not None and not rules_path.is_file():
+        raise ConfigError(f"ZAP rules file not found: {rules_path}")
+    timeout = _bounded(env.get("POSTDEPLOY_ZAP_TIMEOUT"), spec.timeout_s, "POSTDEPLOY_ZAP_TIMEOUT")
+    return ZapSettings(
+        active_scan=active,
+        timeout_s=timeout,
+        call_timeout_s=min(spec.call_timeout_s, timeout),
+        max_children=spec.max_children,
+        openapi_path=spec.openapi_path or None,
+        rules_file=rules_path,
+    )
+
+
+def _bool_or_auto(value: str, name: str) -> bool | str:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    if lowered == "auto":
+        return "auto"
+    raise ConfigError(f"{name}={value!r} is not true, false or auto")
+
+
+def _bounded(value: str | None, default: float, name: str) -> float:
+    if not value:
+        return default
+    try:
+        result = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a number of seconds") from None
+    if not 0 < result <= 6 * 3600:
+        raise ConfigError(f"{name}={result} s is outside 0-21600 s")
+    return result
 
 
 def with_target(config: Config, target: TargetSettings) -> Config:
@@ -293,6 +414,11 @@ def _password(
                 f"accounts.{name}.password_file: cannot read {path}: {exc.strerror}"
             ) from None
     value = env.get(spec.password_env or password_env_name(name))
+    return Secret(value) if value else None
+
+
+def _secret_env(env: Mapping[str, str], name: str) -> Secret | None:
+    value = env.get(name)
     return Secret(value) if value else None
 
 

@@ -14,6 +14,8 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      ├── BrowserUnavailable     no Chromium could be started (postdeploy.browser)
      ├── ToolMissing            an external command-line tool is not installed
      └── StageCrashed           a stage could not produce a result
+          └── ScannerError      an external scanner (ZAP) was unreachable, refused the
+                                API key, answered nonsense or did not finish in time
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "ConfigError",
     "EmbeddedTargetError",
     "PostdeployError",
+    "ScannerError",
     "StageCrashed",
     "TargetError",
     "TargetUnreachable",
@@ -62,6 +65,10 @@ class BaselineError(PostdeployError):
 
 class StageCrashed(PostdeployError):
     """A stage could not run to the end, so it has no trustworthy result."""
+
+
+class ScannerError(StageCrashed):
+    """An external scanner (ZAP) could not scan: the stage has no result, never a pass."""
 
 
 class BrowserUnavailable(PostdeployError):

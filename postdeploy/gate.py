@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from fnmatch import fnmatchcase
 from typing import Any
 
 from postdeploy.config import GatePolicy
@@ -58,7 +59,11 @@ def evaluate(
         (finding for result in results for finding in result.findings),
         key=lambda finding: -finding.severity.rank,
     )
-    blocking = [f for f in findings if f.severity.at_least(policy.block_severity)]
+    blocking = [
+        f
+        for f in findings
+        if f.severity.at_least(policy.block_severity) and not _accepted(f, policy)
+    ]
     triggers = tuple(dict.fromkeys(finding.trigger for finding in blocking))
 
     by_name = {result.name: result for result in results}
@@ -74,7 +79,12 @@ def evaluate(
             continue
         for check in result.checks:
             if check.outcome is CheckOutcome.SKIPPED:
-                not_checked.append(NotChecked(name, check.check_id, check.message or "skipped"))
+                why = check.message or "skipped"
+                if check.check_id in policy.required_checks:
+                    # e.g. the ZAP scan of a real target: skipping it is not a pass
+                    why = f"required by the gate policy, but skipped: {why}"
+                    incomplete = True
+                not_checked.append(NotChecked(name, check.check_id, why))
             elif check.outcome is CheckOutcome.ERROR:
                 not_checked.append(
                     NotChecked(name, check.check_id, f"could not run: {check.message}")
@@ -88,6 +98,11 @@ def evaluate(
     else:
         decision = Decision.GO
     return Evaluation(decision, tuple(findings), triggers, tuple(not_checked))
+
+
+def _accepted(finding: Finding, policy: GatePolicy) -> bool:
+    """A risk the team accepted in its policy: still reported, never blocking."""
+    return any(fnmatchcase(finding.origin, pattern) for pattern in policy.accept_risks)
 
 
 def _stage_gap(result: StageResult | None) -> str:

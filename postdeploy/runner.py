@@ -64,8 +64,9 @@ def run(config: Config, *, run_id: str | None = None) -> RunOutcome:
                 embedded=config.target.embedded,
             )
             context = StageContext(
-                target, run_id, run_dir, config.config_file, embedded=config.target.embedded
-            )
+                target, run_id, run_dir, config.config_file,
+                embedded=config.target.embedded, zap=config.zap,
+            )  # fmt: skip
             results = _run_stages(stages, context)
     except PostdeployError as exc:
         error = str(exc)

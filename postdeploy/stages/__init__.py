@@ -12,6 +12,7 @@ from postdeploy.errors import ConfigError
 from postdeploy.stages.base import Stage, StageContext
 from postdeploy.stages.load_stage import LoadStage
 from postdeploy.stages.pytest_stage import PytestStage
+from postdeploy.stages.security import SecurityStage
 
 __all__ = ["PROFILES", "REGISTRY", "Stage", "StageContext", "select_stages"]
 
@@ -22,6 +23,7 @@ KNOWN_STAGE_NAMES = (
 
 REGISTRY: tuple[Stage, ...] = (
     PytestStage(name="smoke", marker="smoke", paths=("suites",), timeout_s=60.0),
+    SecurityStage(),
     LoadStage(),
 )
 

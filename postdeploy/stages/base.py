@@ -7,11 +7,11 @@ that into an ERROR result, which the gate treats as INCONCLUSIVE.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from postdeploy.config import TargetSettings
+from postdeploy.config import TargetSettings, ZapSettings
 from postdeploy.findings import StageResult
 
 __all__ = ["Stage", "StageContext"]
@@ -26,6 +26,7 @@ class StageContext:
     run_dir: Path
     config_file: Path | None = None
     embedded: bool = False
+    zap: ZapSettings = field(default_factory=ZapSettings)
 
     def stage_dir(self, name: str) -> Path:
         """The stage's own artifact directory inside the run directory."""
