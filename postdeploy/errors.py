@@ -11,6 +11,8 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      │    └── AuthError         a configured account could not log in
      ├── EmbeddedTargetError    the embedded unimedia could not be started
      ├── BaselineError          a baseline is missing, malformed or does not match
+     ├── BrowserUnavailable     no Chromium could be started (postdeploy.browser)
+     ├── ToolMissing            an external command-line tool is not installed
      └── StageCrashed           a stage could not produce a result
           └── ScannerError      an external scanner (ZAP) was unreachable, refused the
                                 API key, answered nonsense or did not finish in time
@@ -21,6 +23,7 @@ from __future__ import annotations
 __all__ = [
     "AuthError",
     "BaselineError",
+    "BrowserUnavailable",
     "ConfigError",
     "EmbeddedTargetError",
     "PostdeployError",
@@ -28,6 +31,7 @@ __all__ = [
     "StageCrashed",
     "TargetError",
     "TargetUnreachable",
+    "ToolMissing",
 ]
 
 
@@ -65,3 +69,11 @@ class StageCrashed(PostdeployError):
 
 class ScannerError(StageCrashed):
     """An external scanner (ZAP) could not scan: the stage has no result, never a pass."""
+
+
+class BrowserUnavailable(PostdeployError):
+    """No browser could be started for a check or a report test that needs one."""
+
+
+class ToolMissing(PostdeployError):
+    """An external tool (e.g. the Allure command line) is not installed; says how to get it."""
