@@ -31,8 +31,16 @@ def verify(server: EmbeddedUnimedia, env: dict[str, str], reports: Path) -> dict
     for account in settings.accounts:
         if account.password:
             child[password_env_name(account.username)] = account.password.reveal()
-    command = [sys.executable, "-m", "postdeploy", "verify", "--stages", "load",
-               "--report-dir", str(reports)]
+    command = [
+        sys.executable,
+        "-m",
+        "postdeploy",
+        "verify",
+        "--stages",
+        "load",
+        "--report-dir",
+        str(reports),
+    ]
     subprocess.run(command, env=child, capture_output=True, check=False, timeout=900)
     return json.loads((reports / "latest" / "verdict.json").read_text())
 
@@ -46,15 +54,21 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="load-proof-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTDEPLOY_", "UNIMEDIA_"))}
-    env.update(POSTDEPLOY_BASELINE_DIR=str(work / "baselines"),
-               POSTDEPLOY_LOAD_PROFILE=args.profile)
+    env.update(
+        POSTDEPLOY_BASELINE_DIR=str(work / "baselines"), POSTDEPLOY_LOAD_PROFILE=args.profile
+    )
     with EmbeddedUnimedia(faults="") as good:
         child = dict(env, POSTDEPLOY_TARGET=good.url or "")
         for account in good.accounts:
             if account.password:
                 child[password_env_name(account.username)] = account.password.reveal()
-        subprocess.run([sys.executable, "-m", "postdeploy", "baseline", "record", "--stage",
-                        "load"], env=child, check=True, capture_output=True, timeout=900)
+        subprocess.run(
+            [sys.executable, "-m", "postdeploy", "baseline", "record", "--stage", "load"],
+            env=child,
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
     rows = []
     for label, faults, runs in [("clean", "", args.clean_runs)] + [
         (fault, fault, args.fault_runs) for fault in args.fault
@@ -68,10 +82,18 @@ def main() -> None:
             fired = verdict["triggers_fired"]
             decisions.append(verdict["decision"])
             titles = "; ".join(r["title"] for r in verdict["reasons"][:3])
-            print(f"{label:24} run {index + 1}: {verdict['decision']:12} {fired} {titles}",
-                  flush=True)
-        rows.append((label, runs, decisions.count("NO_GO"), decisions.count("INCONCLUSIVE"),
-                     time.monotonic() - started))
+            print(
+                f"{label:24} run {index + 1}: {verdict['decision']:12} {fired} {titles}", flush=True
+            )
+        rows.append(
+            (
+                label,
+                runs,
+                decisions.count("NO_GO"),
+                decisions.count("INCONCLUSIVE"),
+                time.monotonic() - started,
+            )
+        )
     print(f"\nprofile {args.profile}; baseline recorded once from a clean unimedia")
     print(f"{'case':24} {'runs':>4} {'NO_GO':>6} {'INCONCL.':>8} {'time':>7}")
     for label, runs, nogo, inconclusive, seconds in rows:

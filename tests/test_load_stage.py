@@ -43,6 +43,9 @@ def test_recorded_baseline_catches_an_error_rate(run_cli, start_unimedia, tmp_pa
     evidence = verdict["reasons"][0]["evidence"]
     assert "error_rate: high" in evidence
     assert "p=" in evidence
+    latency = verdict["stages"][0]["charts"]["latency"]
+    assert latency, "the report's baseline-vs-current chart needs the load stage's figures"
+    assert all(row["baseline_ms"] is not None for row in latency)
     run_dir = (result.report_dir / "latest").resolve()
     assert (run_dir / "stages" / "load" / "current" / "locust.html").exists()
     assert (run_dir / "stages" / "load" / "judgement.json").exists()

@@ -42,6 +42,7 @@ from postdeploy.findings import (
 )
 from postdeploy.load.locust_runner import LoadRun, run_locust
 from postdeploy.load.profiles import LoadProfile, load_profile
+from postdeploy.measurements import Charts, EndpointLatency
 from postdeploy.stages.base import StageContext
 
 __all__ = ["LoadStage", "baseline_dir", "baseline_path", "chosen_profile", "tolerances_path"]
@@ -207,6 +208,16 @@ def _result(
         status, reason = StageStatus.ERROR, f"{len(errors)} critical endpoint(s) not judged"
     else:
         status, reason = StageStatus.PASSED, ""
+    latency = tuple(
+        EndpointLatency(
+            endpoint=j.name,
+            current_ms=j.summary["current_p95_ms"],
+            baseline_ms=j.summary.get("baseline_p95_ms"),
+            statistic="p95",
+        )
+        for j in judgements
+        if "current_p95_ms" in j.summary
+    )
     return StageResult(
         name=stage,
         status=status,
@@ -216,6 +227,7 @@ def _result(
         checks=tuple(checks),
         metrics=metrics,
         artifacts=artifacts,
+        charts=Charts(latency=latency),
     )
 
 
