@@ -15,8 +15,11 @@ block the release rather than slip through.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
+from typing import Any
+
+import allure
 
 from postdeploy.findings import RollbackTrigger, Severity
 
@@ -52,11 +55,14 @@ def fails_as(
 ) -> Iterator[None]:
     """Tag any failure raised inside the block with ``trigger`` and ``severity``.
 
-    The innermost tag wins, so a helper can be more specific than its caller.
+    The innermost tag wins, so a helper can be more specific than its caller. A titled
+    block is also an Allure step, so the report shows which step of a workflow broke.
     """
     tag = GateTag.of(trigger, severity, title)
+    step: AbstractContextManager[Any] = allure.step(title) if title else nullcontext()
     try:
-        yield
+        with step:
+            yield
     except BaseException as exc:
         if not hasattr(exc, _ATTRIBUTE):
             setattr(exc, _ATTRIBUTE, tag)

@@ -11,6 +11,8 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      │    └── AuthError         a configured account could not log in
      ├── EmbeddedTargetError    the embedded unimedia could not be started
      ├── BaselineError          a baseline is missing, malformed or does not match
+     ├── BrowserUnavailable     no Chromium could be started (postdeploy.browser)
+     ├── ToolMissing            an external command-line tool is not installed
      └── StageCrashed           a stage could not produce a result
 """
 
@@ -19,12 +21,14 @@ from __future__ import annotations
 __all__ = [
     "AuthError",
     "BaselineError",
+    "BrowserUnavailable",
     "ConfigError",
     "EmbeddedTargetError",
     "PostdeployError",
     "StageCrashed",
     "TargetError",
     "TargetUnreachable",
+    "ToolMissing",
 ]
 
 
@@ -58,3 +62,11 @@ class BaselineError(PostdeployError):
 
 class StageCrashed(PostdeployError):
     """A stage could not run to the end, so it has no trustworthy result."""
+
+
+class BrowserUnavailable(PostdeployError):
+    """No browser could be started for a check or a report test that needs one."""
+
+
+class ToolMissing(PostdeployError):
+    """An external tool (e.g. the Allure command line) is not installed; says how to get it."""

@@ -32,6 +32,7 @@ from postdeploy.embedded import SharedEmbedded
 from postdeploy.errors import PostdeployError
 from postdeploy.evidence import ExchangeLog
 from postdeploy.findings import CheckOutcome, StageResult, StageStatus
+from postdeploy.pytest_allure import add_target, attach_exchanges, label_check, mark_failure
 from postdeploy.pytest_results import GATE_PROPERTY, StageRecorder
 from postdeploy.runid import new_run_id, run_tag
 
@@ -86,6 +87,10 @@ class _Session:
         if self._target_error is not None:
             pytest.fail(f"postdeploy: {self._target_error}", pytrace=False)
         return self._target  # type: ignore[return-value]  # set, or pytest.fail raised
+
+    def target_url(self) -> str | None:
+        """The target's URL if a check has resolved it already (never resolves it)."""
+        return self._target.url if self._target is not None else None
 
     def _resolve_target(self) -> TargetSettings:
         option = self.config.getoption
@@ -209,12 +214,24 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Iterator[None] | Any:
-    report = yield
-    if report.when == "call" and report.failed:
-        state = item.config.stash[_KEY]
-        tag = gate_tag_of(call.excinfo.value if call.excinfo else None) or _marker_tag(item)
-        title = tag.title or _title(item)
+    state = item.config.stash[_KEY]
+    failed = (
+        call.when == "call"
+        and call.excinfo is not None
+        and not call.excinfo.errisinstance(pytest.skip.Exception)
+    )
+    if failed:
+        # Before the report is built: the trigger note must be on the exception when pytest
+        # and allure-pytest format it, and the evidence is taken without it.
+        exc = call.excinfo.value if call.excinfo else None
+        tag = gate_tag_of(exc) or _marker_tag(item)
         evidence = _evidence(call, state.exchanges)
+        mark_failure(exc, tag)
+    if call.when == "call":
+        attach_exchanges(state.exchanges.render())
+        add_target(state.target_url())
+    report = yield
+    if failed and report.when == "call" and report.failed:
         report.user_properties.append(
             (
                 GATE_PROPERTY,
@@ -222,7 +239,7 @@ def pytest_runtest_makereport(
                     {
                         "trigger": tag.trigger.value,
                         "severity": tag.severity.value,
-                        "title": title,
+                        "title": tag.title or _title(item),
                         "evidence": evidence,
                     }
                 ),
@@ -232,7 +249,9 @@ def pytest_runtest_makereport(
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    item.config.stash[_KEY].exchanges.reset()
+    state = item.config.stash[_KEY]
+    state.exchanges.reset()
+    label_check(state.recorder.stage, _marker_tag(item), _title(item))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

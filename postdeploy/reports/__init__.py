@@ -1,7 +1,7 @@
 """Reports render the verdict; they never recompute it.
 
-``verdict.json`` is canonical; ``junit.xml`` and ``report.html`` are views of the same
-:class:`~postdeploy.gate.Verdict`.
+``verdict.json`` is canonical; ``junit.xml``, ``report.html`` and ``summary.md`` are views
+of the same :class:`~postdeploy.gate.Verdict`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from postdeploy.gate import Verdict
+from postdeploy.reports.allure import write_allure_metadata
 from postdeploy.reports.html import write_html
 from postdeploy.reports.junit import write_junit
+from postdeploy.reports.markdown import write_markdown
 from postdeploy.reports.verdict_json import verdict_to_dict, write_verdict_json
 
 __all__ = ["verdict_to_dict", "write_reports"]
@@ -23,4 +25,6 @@ def write_reports(verdict: Verdict, run_dir: Path) -> list[Path]:
         write_verdict_json(verdict, run_dir / "verdict.json"),
         write_junit(verdict, run_dir / "junit.xml"),
         write_html(verdict, run_dir / "report.html"),
+        write_markdown(verdict, run_dir / "summary.md"),
+        *write_allure_metadata(verdict, run_dir),
     ]

@@ -89,6 +89,7 @@ class PytestStage:
             checks=result.checks,
             metrics=result.metrics,
             artifacts=(*result.artifacts, str(log_file.relative_to(context.run_dir))),
+            charts=result.charts,
         )
 
 

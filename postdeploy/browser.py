@@ -1,0 +1,91 @@
+"""Finding and starting Chromium for Playwright: one place for every browser-using part.
+
+Why not just ``playwright.chromium.launch()``: Playwright downloads its own browser builds,
+which needs network access to its CDN. On machines without it (this project's CI among
+them) a system Chromium is the browser to use. The order:
+
+1. ``POSTDEPLOY_BROWSER_PATH`` — an explicit executable, used as is;
+2. Debian's Chromium (``/usr/lib/chromium/chromium``, the real binary, so no shell-wrapper
+   warnings), or another system Chromium on ``PATH``;
+3. Playwright's own browser (``playwright install chromium``), as everywhere else.
+
+A browser that cannot start is one :class:`~postdeploy.errors.BrowserUnavailable` with a
+line that says how to get one — never a Playwright traceback. Playwright is imported lazily:
+it is the ``[ui]`` extra, and nothing else in postdeploy needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from postdeploy.errors import BrowserUnavailable
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; playwright is optional
+    from playwright.sync_api import Browser
+
+__all__ = ["BROWSER_ENV", "LAUNCH_ARGS", "browser_executable", "launch_chromium"]
+
+BROWSER_ENV = "POSTDEPLOY_BROWSER_PATH"
+DEBIAN_CHROMIUM = Path("/usr/lib/chromium/chromium")
+# No sandbox: CI containers run as root, where Chromium's sandbox refuses to start. The rest
+# keep a headless run quiet and offline (no update checks, no background traffic).
+LAUNCH_ARGS = (
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+)
+HOW_TO_GET = (
+    "install Chromium (Debian: apt-get install chromium), set POSTDEPLOY_BROWSER_PATH, "
+    "or run: playwright install chromium"
+)
+
+
+def browser_executable() -> Path | None:
+    """The Chromium to launch, or ``None`` for Playwright's own download."""
+    explicit = os.environ.get(BROWSER_ENV)
+    if explicit:
+        path = Path(explicit)
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise BrowserUnavailable(f"{BROWSER_ENV}={explicit} is not an executable file")
+        return path
+    if DEBIAN_CHROMIUM.is_file():
+        return DEBIAN_CHROMIUM
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return None
+
+
+@contextmanager
+def launch_chromium(*, headless: bool = True) -> Iterator[Browser]:
+    """A started headless Chromium, closed on exit; :class:`BrowserUnavailable` if none."""
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise BrowserUnavailable(
+            "Playwright is not installed: pip install 'postdeploy[ui]'"
+        ) from exc
+    executable = browser_executable()
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(
+                headless=headless,
+                executable_path=str(executable) if executable else None,
+                args=list(LAUNCH_ARGS),
+            )
+        except PlaywrightError as exc:
+            where = str(executable) if executable else "Playwright's Chromium"
+            first = (str(exc).strip().splitlines() or ["no message"])[0]
+            raise BrowserUnavailable(f"cannot start {where}: {first}; {HOW_TO_GET}") from exc
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,0 +1,193 @@
+"""Geometry of the report's inline SVG charts: numbers in, coordinates out.
+
+Pure functions so the maths is tested without a browser, and the template only places
+elements at the coordinates computed here — no markup is built in Python. Every chart
+works in a fixed ``viewBox`` and scales to the page width.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from postdeploy.findings import Finding, RollbackTrigger
+from postdeploy.measurements import EndpointLatency, TimelinePoint
+from postdeploy.reports.wording import TRIGGER_NAME
+
+__all__ = [
+    "BarRow",
+    "LatencyChart",
+    "TimelineChart",
+    "findings_by_trigger",
+    "latency_chart",
+    "nice_ceiling",
+    "timeline_chart",
+]
+
+WIDTH = 640.0
+LABEL_W = 170.0  # left column for row labels
+PLOT_W = WIDTH - LABEL_W - 60.0  # room on the right for the value text
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1/2/2.5/5 x 10^n at or above ``value``: axis ends people can read."""
+    if value <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        candidate = step * 10**exponent
+        if candidate >= value * (1 - 1e-9):
+            return candidate
+    return 10.0 ** (exponent + 1)  # pragma: no cover - the loop always returns
+
+
+def _tick_steps(axis_max: float) -> int:
+    """How many intervals make round tick labels: 2 → 0.5 steps (4), 1/2.5/5 → 5 steps."""
+    mantissa = axis_max / 10 ** math.floor(math.log10(axis_max))
+    return 4 if round(mantissa, 6) == 2.0 else 5
+
+
+@dataclass(frozen=True, slots=True)
+class BarRow:
+    """One horizontal bar: label, value, its length in viewBox units, its y position."""
+
+    label: str
+    value: float
+    width: float
+    y: float
+    css: str = ""
+
+
+def findings_by_trigger(findings: Sequence[Finding]) -> list[BarRow]:
+    """Bars of how many findings each rollback trigger has (only triggers with findings)."""
+    counts: dict[RollbackTrigger, int] = {}
+    for finding in findings:
+        counts[finding.trigger] = counts.get(finding.trigger, 0) + 1
+    if not counts:
+        return []
+    top = max(counts.values())
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].value))
+    return [
+        BarRow(TRIGGER_NAME[trigger], count, PLOT_W * count / top, 8 + 30 * index, trigger.value)
+        for index, (trigger, count) in enumerate(ordered)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyGroup:
+    endpoint: str
+    y: float
+    baseline: BarRow | None
+    current: BarRow
+    worse_by_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyChart:
+    statistic: str
+    axis_max: float
+    ticks: tuple[tuple[float, float], ...]  # (value, x)
+    groups: tuple[LatencyGroup, ...]
+    height: float
+
+
+def latency_chart(rows: Sequence[EndpointLatency]) -> LatencyChart | None:
+    """Baseline vs current per endpoint as paired bars; ``None`` without data."""
+    if not rows:
+        return None
+    peak = max(max(row.current_ms, row.baseline_ms or 0.0) for row in rows)
+    axis_max = nice_ceiling(peak)
+    scale = PLOT_W / axis_max
+    groups = []
+    for index, row in enumerate(rows):
+        y = 10 + 44 * index
+        baseline = (
+            BarRow("baseline", row.baseline_ms, row.baseline_ms * scale, y, "baseline")
+            if row.baseline_ms is not None
+            else None
+        )
+        current_css = (
+            "worse" if row.baseline_ms is not None and row.current_ms > row.baseline_ms else "same"
+        )
+        current = BarRow("current", row.current_ms, row.current_ms * scale, y + 16, current_css)
+        worse = (
+            100.0 * (row.current_ms - row.baseline_ms) / row.baseline_ms
+            if row.baseline_ms
+            else None
+        )
+        groups.append(LatencyGroup(row.endpoint, y, baseline, current, worse))
+    steps = _tick_steps(axis_max)
+    ticks = tuple((axis_max * i / steps, LABEL_W + PLOT_W * i / steps) for i in range(steps + 1))
+    return LatencyChart(
+        statistic=rows[0].statistic,
+        axis_max=axis_max,
+        ticks=ticks,
+        groups=tuple(groups),
+        height=20 + 44 * len(rows) + 24,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineMark:
+    x: float
+    y: float
+    at: datetime
+    trigger: str | None
+    value: float | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineChart:
+    unit: str
+    marks: tuple[TimelineMark, ...]
+    line: str  # "x,y x,y …" for a polyline, "" when no point has a value
+    axis_max: float | None
+    time_ticks: tuple[tuple[float, str], ...]
+    fired: int
+    height: float = 170.0
+
+
+_T_LEFT, _T_RIGHT, _T_TOP, _T_BOTTOM = 50.0, WIDTH - 20.0, 15.0, 130.0
+
+
+def timeline_chart(points: Sequence[TimelinePoint], unit: str = "") -> TimelineChart | None:
+    """The watch as a time axis: a line for the figure, red marks where a trigger fired."""
+    if not points:
+        return None
+    ordered = sorted(points, key=lambda point: point.at)
+    start, end = ordered[0].at, ordered[-1].at
+    span = (end - start).total_seconds() or 1.0
+    values = [point.value for point in ordered if point.value is not None]
+    axis_max = nice_ceiling(max(values)) if values else None
+
+    def x_of(at: datetime) -> float:
+        return _T_LEFT + (_T_RIGHT - _T_LEFT) * (at - start).total_seconds() / span
+
+    def y_of(value: float | None) -> float:
+        if value is None or axis_max is None:
+            return _T_BOTTOM - 10
+        return _T_BOTTOM - (_T_BOTTOM - _T_TOP) * value / axis_max
+
+    marks = tuple(
+        TimelineMark(x_of(p.at), y_of(p.value), p.at, p.trigger, p.value, p.note) for p in ordered
+    )
+    line = " ".join(f"{mark.x:.1f},{mark.y:.1f}" for mark in marks if mark.value is not None)
+    ticks = tuple(
+        (x_of(start) + (_T_RIGHT - _T_LEFT) * i / 4, _time_label(span * i / 4)) for i in range(5)
+    )
+    return TimelineChart(
+        unit=unit,
+        marks=marks,
+        line=line,
+        axis_max=axis_max,
+        time_ticks=ticks,
+        fired=sum(1 for mark in marks if mark.trigger),
+    )
+
+
+def _time_label(offset_s: float) -> str:
+    hours, rest = divmod(round(offset_s), 3600)
+    return f"+{hours}h{rest // 60:02d}" if hours else f"+{rest // 60}m{rest % 60:02d}"

@@ -1,0 +1,77 @@
+"""Chart geometry: readable axes, bars in proportion, firings counted — without a browser."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from report_samples import fabricated_charts
+
+from postdeploy.findings import Finding, RollbackTrigger, Severity
+from postdeploy.measurements import EndpointLatency, TimelinePoint
+from postdeploy.reports import charts
+
+
+@pytest.mark.parametrize(
+    ("value", "ceiling"),
+    [(0, 1.0), (0.3, 0.5), (1, 1), (1.2, 2), (2.1, 2.5), (182, 200), (250, 250), (4999, 5000)],
+)
+def test_nice_ceiling(value: float, ceiling: float) -> None:
+    assert charts.nice_ceiling(value) == pytest.approx(ceiling)
+
+
+def test_latency_bars_are_in_proportion_and_flag_the_slower_endpoint() -> None:
+    chart = charts.latency_chart(fabricated_charts().latency)
+    assert chart is not None
+    assert chart.axis_max == 250
+    assert [value for value, _ in chart.ticks] == [0, 50, 100, 150, 200, 250]
+    slower, faster, new = chart.groups
+    assert slower.current.css == "worse"
+    assert slower.worse_by_pct == pytest.approx(51.67, abs=0.01)
+    assert faster.current.css == "same"
+    assert new.baseline is None
+    assert faster.baseline is not None
+    assert faster.baseline.width == pytest.approx(charts.PLOT_W)  # 250 of 250
+    assert slower.current.width == pytest.approx(charts.PLOT_W * 182 / 250)
+
+
+def test_no_data_no_chart() -> None:
+    assert charts.latency_chart(()) is None
+    assert charts.timeline_chart(()) is None
+    assert charts.findings_by_trigger(()) == []
+
+
+def test_timeline_places_points_in_time_order_and_counts_firings() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    points = [
+        TimelinePoint(start + timedelta(hours=2), "data_loss", 4.0),
+        TimelinePoint(start, None, 1.0),
+        TimelinePoint(start + timedelta(hours=1), None, None),
+    ]
+    chart = charts.timeline_chart(points, "% errors")
+    assert chart is not None
+    assert [mark.at for mark in chart.marks] == sorted(point.at for point in points)
+    xs = [mark.x for mark in chart.marks]
+    assert xs == sorted(xs)
+    assert xs[1] == pytest.approx((xs[0] + xs[2]) / 2)
+    assert chart.fired == 1
+    assert chart.axis_max == 5
+    assert chart.line.count(",") == 2, "the point without a value is not on the line"
+    assert chart.time_ticks[-1][1] == "+2h00"
+
+
+def test_findings_by_trigger_counts_and_orders() -> None:
+    def finding(trigger: RollbackTrigger) -> Finding:
+        return Finding("smoke", "t", Severity.HIGH, trigger)
+
+    rows = charts.findings_by_trigger(
+        [finding(RollbackTrigger.USER_IMPACT)] + [finding(RollbackTrigger.DATA_LOSS)] * 2
+    )
+    assert [(row.label, row.value) for row in rows] == [("Data loss", 2), ("User impact", 1)]
+    assert rows[0].width == pytest.approx(2 * rows[1].width)
+
+
+def test_latency_without_any_baseline_still_draws() -> None:
+    chart = charts.latency_chart([EndpointLatency("GET /", 10.0)])
+    assert chart is not None
+    assert chart.groups[0].worse_by_pct is None
