@@ -112,6 +112,8 @@ class Config:
     report_dir: Path = Path("reports")
     gate: GatePolicy = field(default_factory=GatePolicy)
     config_file: Path | None = None
+    # The e2e stage's Chromium; POSTDEPLOY_BROWSER_PATH wins (see postdeploy.browser).
+    browser_path: Path | None = None
 
 
 # --- the file format (pydantic only here, at the boundary) -------------------------------
@@ -146,8 +148,13 @@ class _RunModel(_Strict):
     report_dir: Path = Path("reports")
 
 
+class _BrowserModel(_Strict):
+    path: Path | None = None
+
+
 class _FileModel(_Strict):
     target: _TargetModel = _TargetModel()
+    browser: _BrowserModel = _BrowserModel()
     accounts: dict[str, _AccountModel] = Field(default_factory=dict)
     gate: _GateModel = _GateModel()
     run: _RunModel = _RunModel()
@@ -216,6 +223,7 @@ def load_config(
         report_dir=report_dir,
         gate=GatePolicy(block_severity=block_severity),
         config_file=path,
+        browser_path=_relative_to(model.browser.path, base_dir),
     )
 
 
@@ -294,6 +302,12 @@ def _password(
             ) from None
     value = env.get(spec.password_env or password_env_name(name))
     return Secret(value) if value else None
+
+
+def _relative_to(path: Path | None, base_dir: Path) -> Path | None:
+    if path is None or path.is_absolute():
+        return path
+    return base_dir / path
 
 
 def _database_url(model: _FileModel, env: Mapping[str, str]) -> Secret | None:

@@ -113,6 +113,7 @@ def _finding(stage: str, check: _Check) -> Finding:
         trigger=RollbackTrigger(tag.get("trigger", DEFAULT_GATE.trigger)),
         evidence=tag.get("evidence") or check.message,
         origin=check.node_id,
+        attachments=tuple(tag.get("attachments", ())),
     )
 
 
