@@ -22,6 +22,8 @@ KNOWN_STAGE_NAMES = (
 
 REGISTRY: tuple[Stage, ...] = (
     PytestStage(name="smoke", marker="smoke", paths=("suites",), timeout_s=60.0),
+    # One Chromium per xdist worker; two workers pay for their start-up on two cores.
+    PytestStage(name="e2e", marker="e2e", paths=("e2e",), timeout_s=180.0, workers=2),
     LoadStage(),
 )
 
