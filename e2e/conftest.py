@@ -30,8 +30,10 @@ from postdeploy.config import Account, TargetSettings, load_config
 from postdeploy.errors import PostdeployError
 from postdeploy.media import Uploaded, delete_tagged, upload_media
 
+from .pages import log_in, open_library
+
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Cookie, Page
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +82,9 @@ def page(
         base_url=postdeploy_target.url, accept_downloads=True, viewport=VIEWPORT
     )
     context.set_default_timeout(TIMEOUT_MS)
-    context.tracing.start(
-        screenshots=True, snapshots=True, title=postdeploy_artifacts.directory.name
-    )
+    # DOM snapshots make the trace explorable; its screencast would cost a JPEG per frame on
+    # two busy cores, and the failure's full-page screenshot is taken separately.
+    context.tracing.start(snapshots=True, title=postdeploy_artifacts.directory.name)
     browser_watch.watch(context)
     secrets = [a.password.reveal() for a in postdeploy_target.accounts if a.password]
     postdeploy_artifacts.on_failure(
@@ -95,6 +97,34 @@ def page(
         if not postdeploy_artifacts.collected:
             context.tracing.stop()  # passed: nothing to keep
         context.close()
+
+
+@pytest.fixture(scope="session")
+def _session_cookies() -> dict[str, list[Cookie]]:
+    """Per worker: the cookies of each account's first login through the form."""
+    return {}
+
+
+@pytest.fixture
+def signed_in(page: Page, _session_cookies: dict[str, list[Cookie]]) -> Callable[[Account], None]:
+    """``signed_in(account)``: the media library as ``account``.
+
+    The first time per worker through the login form, as a person does; after that with the
+    session cookie that login set, as a returning person's browser does. The login checks
+    always use the form; the others are about what comes after it, and a UI login per
+    check would cost a third of the stage's time.
+    """
+
+    def sign_in(account: Account) -> None:
+        cookies = _session_cookies.get(account.username)
+        if cookies is None:
+            log_in(page, account)
+            _session_cookies[account.username] = page.context.cookies()
+        else:
+            page.context.add_cookies(cookies)  # type: ignore[arg-type]  # same shape
+            open_library(page, account)
+
+    return sign_in
 
 
 # --- accounts and data ---------------------------------------------------------------------
@@ -162,15 +192,29 @@ def check_tag(e2e_tag: str, postdeploy_admin: httpx.Client, e2e_sweep: None) -> 
         log.warning("could not clean up media tagged %s: %s", own, exc)
 
 
+@pytest.fixture(scope="session")
+def api_client(
+    postdeploy_client_factory: Callable[[Account | None], httpx.Client],
+) -> Callable[[Account], httpx.Client]:
+    """``api_client(account)``: one logged-in API client per account and worker (a login
+    per seeded file would cost more than the checks)."""
+    clients: dict[str, httpx.Client] = {}
+
+    def get(account: Account) -> httpx.Client:
+        if account.username not in clients:
+            clients[account.username] = postdeploy_client_factory(account)
+        return clients[account.username]
+
+    return get
+
+
 @pytest.fixture
-def seed(
-    check_tag: str, postdeploy_client_factory: Callable[[Account | None], httpx.Client]
-) -> Callable[..., Uploaded]:
+def seed(check_tag: str, api_client: Callable[[Account], httpx.Client]) -> Callable[..., Uploaded]:
     """``seed(account, content, filename=…, content_type=…)``: put media in place through the
     API (tagged), for checks about listing rather than uploading."""
 
     def _seed(account: Account, content: bytes, *, filename: str, content_type: str) -> Uploaded:
-        client = postdeploy_client_factory(account)
+        client = api_client(account)
         # Not the UI's fault if this fails, but the release is broken all the same.
         with fails_as("critical_error", "high", "Media can be put in place through the API"):
             uploaded = upload_media(

@@ -30,6 +30,7 @@ __all__ = [
     "log_in",
     "log_out",
     "media_table",
+    "open_library",
     "open_login",
     "pager",
     "row_of",
@@ -74,6 +75,17 @@ def log_in(page: Page, account: Account) -> None:
         expect(
             page.get_by_text(f"Signed in as {account.username} ({account.role})")
         ).to_be_visible()
+
+
+def open_library(page: Page, account: Account) -> None:
+    """Open the media library with a session the browser already has."""
+    with fails_as("critical_error", "critical", "The media library loads"):
+        response = page.goto("/")
+        status = response.status if response else None
+        assert status is not None, "GET / got no response"
+        assert status < 500, f"GET / answered HTTP {status}"
+        expect(page.get_by_role("heading", name="Media library")).to_be_visible()
+    expect(page.get_by_text(f"Signed in as {account.username} ({account.role})")).to_be_visible()
 
 
 def log_out(page: Page) -> None:

@@ -18,7 +18,7 @@ from postdeploy.config import Account
 from postdeploy.media import Uploaded
 from postdeploy.payloads import mp4, pdf, png
 
-from .pages import KIND_LABELS, log_in, media_table, pager, row_of
+from .pages import KIND_LABELS, media_table, pager, row_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gate(trigger="user_impact", severity="high")]
 
@@ -44,11 +44,14 @@ def _seed_kinds(seed: Callable[..., Uploaded], account: Account) -> dict[str, st
 
 
 def test_kind_filter_shows_only_that_kind(
-    page: Page, seed: Callable[..., Uploaded], user_account: Account
+    page: Page,
+    signed_in: Callable[[Account], None],
+    seed: Callable[..., Uploaded],
+    user_account: Account,
 ) -> None:
     """The kind filter shows the chosen kind and nothing else"""
     names = _seed_kinds(seed, user_account)
-    log_in(page, user_account)
+    signed_in(user_account)
     for name in names.values():
         expect(row_of(page, name)).to_be_visible()
     for kind, label in KIND_LABELS.items():
@@ -70,7 +73,10 @@ def test_kind_filter_shows_only_that_kind(
 
 
 def test_paging_reaches_every_item(
-    page: Page, seed: Callable[..., Uploaded], other_user_account: Account
+    page: Page,
+    signed_in: Callable[[Account], None],
+    seed: Callable[..., Uploaded],
+    other_user_account: Account,
 ) -> None:
     """Paging through the list reaches every item, page by page"""
     # The second user: the other checks upload as the first, so this list moves less.
@@ -79,7 +85,7 @@ def test_paging_reaches_every_item(
     seeded = [f"page-{token}-{n:02d}.png" for n in range(11)]  # more than one page of 10
     for name in seeded:
         seed(account, png(8, 8), filename=name, content_type="image/png")
-    log_in(page, account)
+    signed_in(account)
 
     first = pager(page)
     assert first.page == 1, f"the list opened on page {first.page}"
@@ -126,6 +132,7 @@ def _walk_pages(page: Page, *, stop_when_seen: set[str]) -> set[str]:
 
 def test_user_does_not_see_another_users_media(
     page: Page,
+    signed_in: Callable[[Account], None],
     seed: Callable[..., Uploaded],
     user_account: Account,
     other_user_account: Account,
@@ -137,7 +144,7 @@ def test_user_does_not_see_another_users_media(
         filename=f"private-{uuid.uuid4().hex[:10]}.png",
         content_type="image/png",
     )
-    log_in(page, other_user_account)
+    signed_in(other_user_account)
     expect(media_table(page)).to_be_visible()
     expect(row_of(page, theirs.filename)).to_have_count(0)
     expect(page.get_by_role("link", name=f"Download {theirs.filename}")).to_have_count(0)
@@ -150,7 +157,11 @@ def test_user_does_not_see_another_users_media(
 
 
 def test_admin_sees_every_users_media(
-    page: Page, seed: Callable[..., Uploaded], user_account: Account, admin_account: Account
+    page: Page,
+    signed_in: Callable[[Account], None],
+    seed: Callable[..., Uploaded],
+    user_account: Account,
+    admin_account: Account,
 ) -> None:
     """The admin's list shows every user's media, with its owner"""
     theirs = seed(
@@ -159,7 +170,7 @@ def test_admin_sees_every_users_media(
         filename=f"owned-{uuid.uuid4().hex[:10]}.pdf",
         content_type="application/pdf",
     )
-    log_in(page, admin_account)
+    signed_in(admin_account)
     row = row_of(page, theirs.filename)
     expect(row).to_be_visible()
     expect(row.get_by_role("cell", name=user_account.username, exact=True)).to_be_visible()

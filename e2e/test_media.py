@@ -13,7 +13,7 @@ from postdeploy.checks import fails_as
 from postdeploy.config import Account
 from postdeploy.payloads import mp4, pdf, png
 
-from .pages import Payload, delete_via_ui, download_via_ui, log_in, upload_via_ui
+from .pages import Payload, delete_via_ui, download_via_ui, upload_via_ui
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gate(trigger="user_impact", severity="high")]
 
@@ -26,11 +26,15 @@ PAYLOADS: dict[str, Callable[[str], Payload]] = {
 
 @pytest.mark.parametrize("kind", list(PAYLOADS))
 def test_upload_download_delete_through_the_ui(
-    page: Page, kind: str, user_account: Account, check_tag: str
+    page: Page,
+    signed_in: Callable[[Account], None],
+    kind: str,
+    user_account: Account,
+    check_tag: str,
 ) -> None:
     """A user uploads, finds, downloads and deletes media through the UI"""
     payload = PAYLOADS[kind](uuid.uuid4().hex[:10])
-    log_in(page, user_account)
+    signed_in(user_account)
     upload_via_ui(page, payload, check_tag)
     got = download_via_ui(page, payload.name)
     with fails_as("data_loss", "critical", "Downloaded media is what was uploaded"):
