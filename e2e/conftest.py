@@ -6,13 +6,15 @@ needs, one-line errors), and the evidence of a failing check — screenshot, tra
 must be saved *while the check's report is built* so it lands in the finding; pytest-playwright
 saves its artifacts at teardown, after that. See docs/e2e.md.
 
-Every write a check makes carries the run's e2e tag (``postdeploy-run=<run id>/e2e``) and a
-tag of its own; the admin deletes both through the API after each check, pass or fail.
+Every write a check makes carries the run's e2e tag (``postdeploy-run=<run id>/e2e``), its
+worker's and its own; the admin deletes the check's through the API after each check, pass
+or fail, and each worker's at the end of its session.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -171,21 +173,30 @@ def e2e_tag(postdeploy_run_tag: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def e2e_sweep(postdeploy_admin: httpx.Client, e2e_tag: str) -> Iterator[None]:
-    """The safety net: at the end of the worker's session, remove anything still tagged."""
+def worker_tag(e2e_tag: str) -> str:
+    """This xdist worker's tag: its end-of-session sweep must not remove what the other
+    worker's checks are still using."""
+    return f"{e2e_tag}/{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+@pytest.fixture(scope="session")
+def e2e_sweep(postdeploy_admin: httpx.Client, worker_tag: str) -> Iterator[None]:
+    """The safety net: at the end of the worker's session, remove anything it left."""
     yield
     try:
-        delete_tagged(postdeploy_admin, e2e_tag)
+        delete_tagged(postdeploy_admin, worker_tag)
     except httpx.HTTPError as exc:
-        log.warning("could not sweep media tagged %s: %s", e2e_tag, exc)
+        log.warning("could not sweep media tagged %s: %s", worker_tag, exc)
 
 
 @pytest.fixture
-def check_tag(e2e_tag: str, postdeploy_admin: httpx.Client, e2e_sweep: None) -> Iterator[str]:
-    """Tags for this check's writes (``<e2e tag>,<check tag>``); removed afterwards by the
-    admin through the API, also when the check failed half-way."""
+def check_tag(
+    e2e_tag: str, worker_tag: str, postdeploy_admin: httpx.Client, e2e_sweep: None
+) -> Iterator[str]:
+    """Tags for this check's writes (the run's e2e tag, the worker's, the check's own); the
+    admin removes the check's through the API afterwards, also when it failed half-way."""
     own = f"postdeploy-check={uuid.uuid4().hex[:12]}"
-    yield f"{e2e_tag},{own}"
+    yield f"{e2e_tag},{worker_tag},{own}"
     try:
         delete_tagged(postdeploy_admin, own)
     except httpx.HTTPError as exc:

@@ -127,7 +127,8 @@ def test_clean_service_passes_every_e2e_check_and_is_go(start_unimedia, run_cli)
     verdict = run.verdict
     (stage,) = verdict["stages"]
     outcomes = {check["id"]: check["outcome"] for check in stage["checks"]}
-    assert set(outcomes.values()) == {"passed"}, outcomes
+    problems = [f"{f['origin']}: {f['title']}\n{f['evidence'][:3000]}" for f in verdict["reasons"]]
+    assert set(outcomes.values()) == {"passed"}, "\n\n".join(problems) or stage["reason"]
     for cases in CASES.values():  # the table above names checks that exist
         for check in cases:
             assert E2E + check in outcomes
