@@ -4,7 +4,8 @@ Why not just ``playwright.chromium.launch()``: Playwright downloads its own brow
 which needs network access to its CDN. On machines without it (this project's CI among
 them) a system Chromium is the browser to use. The order:
 
-1. ``POSTDEPLOY_BROWSER_PATH`` — an explicit executable, used as is;
+1. ``POSTDEPLOY_BROWSER_PATH`` — an explicit executable, used as is; else the ``[browser]
+   path`` of the config file, which the caller passes as ``configured``;
 2. Debian's Chromium (``/usr/lib/chromium/chromium``, the real binary, so no shell-wrapper
    warnings), or another system Chromium on ``PATH``;
 3. Playwright's own browser (``playwright install chromium``), as everywhere else.
@@ -46,13 +47,14 @@ HOW_TO_GET = (
 )
 
 
-def browser_executable() -> Path | None:
+def browser_executable(configured: Path | None = None) -> Path | None:
     """The Chromium to launch, or ``None`` for Playwright's own download."""
     explicit = os.environ.get(BROWSER_ENV)
-    if explicit:
-        path = Path(explicit)
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise BrowserUnavailable(f"{BROWSER_ENV}={explicit} is not an executable file")
+    if explicit or configured:
+        path = Path(explicit) if explicit else configured
+        where = f"{BROWSER_ENV}={explicit}" if explicit else f"browser path {configured}"
+        if path is None or not (path.is_file() and os.access(path, os.X_OK)):
+            raise BrowserUnavailable(f"{where} is not an executable file")
         return path
     if DEBIAN_CHROMIUM.is_file():
         return DEBIAN_CHROMIUM
@@ -64,7 +66,7 @@ def browser_executable() -> Path | None:
 
 
 @contextmanager
-def launch_chromium(*, headless: bool = True) -> Iterator[Browser]:
+def launch_chromium(*, headless: bool = True, configured: Path | None = None) -> Iterator[Browser]:
     """A started headless Chromium, closed on exit; :class:`BrowserUnavailable` if none."""
     try:
         from playwright.sync_api import Error as PlaywrightError
@@ -73,7 +75,7 @@ def launch_chromium(*, headless: bool = True) -> Iterator[Browser]:
         raise BrowserUnavailable(
             "Playwright is not installed: pip install 'postdeploy[ui]'"
         ) from exc
-    executable = browser_executable()
+    executable = browser_executable(configured)
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(

@@ -144,6 +144,8 @@ class Config:
     gate: GatePolicy = field(default_factory=GatePolicy)
     zap: ZapSettings = field(default_factory=ZapSettings)
     config_file: Path | None = None
+    # The e2e stage's Chromium; POSTDEPLOY_BROWSER_PATH wins (see postdeploy.browser).
+    browser_path: Path | None = None
 
 
 # --- the file format (pydantic only here, at the boundary) -------------------------------
@@ -191,8 +193,13 @@ class _RunModel(_Strict):
     report_dir: Path = Path("reports")
 
 
+class _BrowserModel(_Strict):
+    path: Path | None = None
+
+
 class _FileModel(_Strict):
     target: _TargetModel = _TargetModel()
+    browser: _BrowserModel = _BrowserModel()
     accounts: dict[str, _AccountModel] = Field(default_factory=dict)
     gate: _GateModel = _GateModel()
     zap: _ZapModel = _ZapModel()
@@ -265,6 +272,7 @@ def load_config(
         gate=_gate_policy(model, env, block_severity, embedded=target.embedded),
         zap=_zap_settings(model, env, flags, base_dir),
         config_file=path,
+        browser_path=_relative_to(model.browser.path, base_dir),
     )
 
 
@@ -420,6 +428,12 @@ def _password(
 def _secret_env(env: Mapping[str, str], name: str) -> Secret | None:
     value = env.get(name)
     return Secret(value) if value else None
+
+
+def _relative_to(path: Path | None, base_dir: Path) -> Path | None:
+    if path is None or path.is_absolute():
+        return path
+    return base_dir / path
 
 
 def _database_url(model: _FileModel, env: Mapping[str, str]) -> Secret | None:

@@ -82,7 +82,11 @@ class CheckOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One thing wrong with the release, with the evidence a reviewer needs."""
+    """One thing wrong with the release, with the evidence a reviewer needs.
+
+    ``attachments`` are evidence files (screenshot, browser trace, …) as paths relative to
+    the run directory, so every report can link them.
+    """
 
     stage: str
     title: str
@@ -90,6 +94,7 @@ class Finding:
     trigger: RollbackTrigger
     evidence: str = ""
     origin: str = ""
+    attachments: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +104,7 @@ class Finding:
             "title": self.title,
             "evidence": self.evidence,
             "origin": self.origin,
+            "attachments": list(self.attachments),
         }
 
     @classmethod
@@ -110,6 +116,7 @@ class Finding:
             trigger=RollbackTrigger(data["trigger"]),
             evidence=data.get("evidence", ""),
             origin=data.get("origin", ""),
+            attachments=tuple(data.get("attachments", ())),
         )
 
 

@@ -11,13 +11,18 @@ when pytest runs without ``--alluredir``):
   trigger. Allure's categories match messages, not labels (Allure 2's ``categories.json``
   only knows ``messageRegex``/``traceRegex``/statuses), so the note is what lets
   ``categories.json`` group failures by trigger (see :mod:`postdeploy.reports.allure`);
-* attachments: the check's HTTP exchanges (request line, status, response excerpt).
+* attachments: the check's HTTP exchanges (request line, status, response excerpt), and on
+  failure the files its collectors saved (screenshot, browser trace; see
+  :mod:`postdeploy.artifacts`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import allure
 
+from postdeploy.artifacts import Attachment
 from postdeploy.checks import GateTag
 from postdeploy.words import ALLURE_SEVERITY, TRIGGER_NAME
 
@@ -25,6 +30,7 @@ __all__ = [
     "NOTE_PREFIX",
     "add_target",
     "attach_exchanges",
+    "attach_files",
     "label_check",
     "mark_failure",
     "trigger_note",
@@ -70,3 +76,25 @@ def add_target(url: str | None) -> None:
     with the embedded target's random port."""
     if url:
         allure.dynamic.parameter("target", url, excluded=True)
+
+
+def attach_files(attachments: Sequence[Attachment]) -> None:
+    """Attach a failing check's evidence files (screenshot, trace, …) to its Allure result."""
+    for attachment in attachments:
+        kind = _ATTACHMENT_TYPES.get(attachment.path.suffix.lower())
+        allure.attach.file(
+            str(attachment.path),
+            name=attachment.label,
+            attachment_type=kind,
+            extension=None if kind else attachment.path.suffix.lstrip(".") or None,
+        )
+
+
+_ATTACHMENT_TYPES = {
+    ".png": allure.attachment_type.PNG,
+    ".jpg": allure.attachment_type.JPG,
+    ".zip": allure.attachment_type.ZIP,
+    ".txt": allure.attachment_type.TEXT,
+    ".log": allure.attachment_type.TEXT,
+    ".json": allure.attachment_type.JSON,
+}

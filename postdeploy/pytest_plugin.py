@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from postdeploy.artifacts import CheckArtifacts
 from postdeploy.checks import DEFAULT_GATE, GateTag, gate_tag_of
 from postdeploy.client import login, new_client
 from postdeploy.config import Account, TargetSettings, load_config
@@ -32,7 +33,13 @@ from postdeploy.embedded import SharedEmbedded
 from postdeploy.errors import PostdeployError
 from postdeploy.evidence import ExchangeLog
 from postdeploy.findings import CheckOutcome, StageResult, StageStatus
-from postdeploy.pytest_allure import add_target, attach_exchanges, label_check, mark_failure
+from postdeploy.pytest_allure import (
+    add_target,
+    attach_exchanges,
+    attach_files,
+    label_check,
+    mark_failure,
+)
 from postdeploy.pytest_results import GATE_PROPERTY, StageRecorder
 from postdeploy.runid import new_run_id, run_tag
 
@@ -75,6 +82,22 @@ class _Session:
         self.started = time.monotonic()
         self._target: TargetSettings | None = None
         self._target_error: str | None = None
+        self._artifacts_root: Path | None = None
+
+    def artifacts_root(self) -> Path:
+        """Where checks' evidence files go: ``--postdeploy-artifacts``, else the directory of
+        ``--postdeploy-results`` (the stage directory), else a temporary directory."""
+        if self._artifacts_root is None:
+            option = self.config.getoption
+            explicit = option("postdeploy_artifacts")
+            results = option("postdeploy_results")
+            if explicit:
+                self._artifacts_root = Path(explicit)
+            elif results:
+                self._artifacts_root = Path(results).resolve().parent
+            else:
+                self._artifacts_root = Path(tempfile.mkdtemp(prefix="postdeploy-artifacts-"))
+        return self._artifacts_root
 
     def target(self) -> TargetSettings:
         """The configured target, or the shared embedded one; fails the test on bad input."""
@@ -182,6 +205,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the stage result (checks and findings) as JSON",
     )
     group.addoption("--postdeploy-run-id", metavar="ID", help="run id used to tag writes")
+    group.addoption(
+        "--postdeploy-artifacts",
+        metavar="DIR",
+        help="where failing checks leave screenshots, traces and logs (default: beside "
+        "--postdeploy-results, else a temporary directory)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -225,8 +254,14 @@ def pytest_runtest_makereport(
         # and allure-pytest format it, and the evidence is taken without it.
         exc = call.excinfo.value if call.excinfo else None
         tag = gate_tag_of(exc) or _marker_tag(item)
-        evidence = _evidence(call, state.exchanges)
+        artifacts = item.stash.get(_ARTIFACTS, None)
+        if artifacts is not None:
+            artifacts.collect()  # while the page/state is still there, before teardown
+        evidence = _evidence(call, state.exchanges, artifacts)
+        attachments = _attachments(artifacts, relative=_reports_relative(item.config))
         mark_failure(exc, tag)
+        if artifacts is not None:
+            attach_files(artifacts.attachments)
     if call.when == "call":
         attach_exchanges(state.exchanges.render())
         add_target(state.target_url())
@@ -241,6 +276,7 @@ def pytest_runtest_makereport(
                         "severity": tag.severity.value,
                         "title": tag.title or _title(item),
                         "evidence": evidence,
+                        "attachments": attachments,
                     }
                 ),
             )
@@ -261,6 +297,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # --- fixtures ------------------------------------------------------------------------------
+
+_ARTIFACTS = pytest.StashKey[CheckArtifacts]()
+
+
+@pytest.fixture
+def postdeploy_artifacts(request: pytest.FixtureRequest) -> CheckArtifacts:
+    """This check's evidence files: register collectors that run if the check fails."""
+    artifacts = CheckArtifacts(request.config.stash[_KEY].artifacts_root(), request.node.nodeid)
+    request.node.stash[_ARTIFACTS] = artifacts
+    return artifacts
+
 
 
 @pytest.fixture(scope="session")
@@ -378,11 +425,34 @@ def _title(item: pytest.Item) -> str:
     return item.name
 
 
-def _evidence(call: pytest.CallInfo[None], exchanges: ExchangeLog) -> str:
+def _evidence(
+    call: pytest.CallInfo[None], exchanges: ExchangeLog, artifacts: CheckArtifacts | None
+) -> str:
     parts = []
     if call.excinfo is not None:
         parts.append(call.excinfo.exconly().strip()[:1500])
     recorded = exchanges.render()
     if recorded:
         parts.append("HTTP exchanges (latest last):\n" + recorded)
+    if artifacts is not None:
+        parts.extend(artifacts.notes)
+        if artifacts.attachments:
+            parts.append(
+                "Attached: "
+                + ", ".join(f"{a.label} ({a.path.name})" for a in artifacts.attachments)
+            )
     return "\n\n".join(parts)
+
+
+def _reports_relative(config: pytest.Config) -> bool:
+    return bool(config.getoption("postdeploy_results") or config.getoption("postdeploy_artifacts"))
+
+
+def _attachments(artifacts: CheckArtifacts | None, *, relative: bool) -> list[str]:
+    """Paths for the finding: relative to the stage directory when there is one (the stage
+    runner makes them relative to the run directory), else absolute."""
+    if artifacts is None:
+        return []
+    if relative:
+        return artifacts.relative_paths()
+    return [str(a.path) for a in artifacts.attachments]

@@ -7,6 +7,7 @@ readable function. Works on the controller, where xdist replays every worker's r
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = ["GATE_PROPERTY", "StageRecorder"]
 
 GATE_PROPERTY = "postdeploy_gate"
 MESSAGE_LIMIT = 2000
+_XDIST_HEADER = re.compile(r"^\[gw\d+\] \S+ -- Python ")
 
 
 @dataclass
@@ -113,6 +115,7 @@ def _finding(stage: str, check: _Check) -> Finding:
         trigger=RollbackTrigger(tag.get("trigger", DEFAULT_GATE.trigger)),
         evidence=tag.get("evidence") or check.message,
         origin=check.node_id,
+        attachments=tuple(tag.get("attachments", ())),
     )
 
 
@@ -124,7 +127,10 @@ def _gate_property(report: pytest.TestReport) -> dict[str, Any] | None:
 
 
 def _short(report: pytest.TestReport | pytest.CollectReport) -> str:
-    text = report.longreprtext.strip()
+    # xdist puts "[gw0] linux -- Python …" above a worker's failure text; it says nothing.
+    text = "\n".join(
+        line for line in report.longreprtext.strip().splitlines() if not _XDIST_HEADER.match(line)
+    ).strip()
     lines = [line for line in text.splitlines() if line.startswith("E ")]
     summary = "\n".join(line[1:].strip() for line in lines) if lines else text
     return summary[:MESSAGE_LIMIT]

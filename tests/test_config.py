@@ -102,3 +102,10 @@ def test_bad_configuration_is_one_clear_error(tmp_path, text, env, message) -> N
 def test_explicit_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(config_file=tmp_path / "nope.toml", environ={}, cwd=tmp_path)
+
+
+def test_browser_path_from_the_file_relative_to_it(tmp_path: Path) -> None:
+    (tmp_path / "postdeploy.toml").write_text('[browser]\npath = "bin/chromium"\n')
+    config = load_config(environ={}, cwd=tmp_path)
+    assert config.browser_path == tmp_path / "bin" / "chromium"
+    assert load_config(environ={}, cwd=tmp_path / "..").browser_path is None

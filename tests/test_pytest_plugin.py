@@ -165,3 +165,39 @@ def test_pyproject_markers_match_the_plugin() -> None:
     pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
     declared = tomllib.loads(pyproject.read_text())["tool"]["pytest"]["ini_options"]["markers"]
     assert sorted(declared) == sorted(MARKERS)
+
+
+def test_a_failing_checks_evidence_files_are_attached_to_its_finding(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        def _shot(artifacts):
+            path = artifacts.path("screenshot.png")
+            path.write_bytes(b"png")
+            artifacts.add_file("Screenshot", path, "image/png")
+            artifacts.add_note("Browser console errors:\\n  boom")
+
+        def _broken(artifacts):
+            raise OSError("disk full")
+
+        def test_fails(postdeploy_artifacts):
+            postdeploy_artifacts.on_failure("screenshot", _shot)
+            postdeploy_artifacts.on_failure("trace", _broken)
+            assert False, "the button did nothing"
+
+        def test_passes(postdeploy_artifacts):
+            postdeploy_artifacts.on_failure("screenshot", _shot)
+        """
+    )
+    _, result = results(pytester)
+    (finding,) = result["findings"]
+    (path,) = finding["attachments"]
+    assert path.startswith("artifacts/test_a_failing_checks_evidence")
+    assert path.endswith(".py-test_fails/screenshot.png")
+    assert (pytester.path / path).read_bytes() == b"png"
+    assert "the button did nothing" in finding["evidence"]
+    assert "boom" in finding["evidence"]
+    assert "trace could not be saved: OSError: disk full" in finding["evidence"]
+    # a check that passed leaves nothing behind
+    assert [p.name for p in (pytester.path / "artifacts").iterdir()] == [Path(path).parent.name]

@@ -36,6 +36,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENV.tests["linkable"] = lambda path: _is_relative_link(path)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ KNOWN_STAGE_NAMES = (
 REGISTRY: tuple[Stage, ...] = (
     PytestStage(name="smoke", marker="smoke", paths=("suites",), timeout_s=60.0),
     SecurityStage(),
+    # One Chromium per xdist worker, as many workers as the reference machine's cores.
+    PytestStage(name="e2e", marker="e2e", paths=("e2e",), timeout_s=180.0, workers=2),
     LoadStage(),
 )
 

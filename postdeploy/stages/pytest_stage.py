@@ -13,11 +13,11 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from postdeploy.config import TargetSettings, password_env_name
-from postdeploy.findings import StageResult, StageStatus
+from postdeploy.findings import Finding, StageResult, StageStatus
 from postdeploy.stages.base import StageContext
 
 __all__ = ["PROJECT_ROOT", "PytestStage", "target_environment"]
@@ -54,6 +54,9 @@ class PytestStage:
             "--postdeploy-run-id", context.run_id,
             "--alluredir", str(context.run_dir / "allure-results"),
         ]  # fmt: skip
+        if context.config_file is not None:
+            # The child reads the same file (accounts, [browser] path) as this run did.
+            command += ["--postdeploy-config", str(context.config_file.resolve())]
         if self.workers:
             command += ["-n", str(self.workers)]
         started = time.monotonic()
@@ -85,7 +88,7 @@ class PytestStage:
             status=result.status,
             duration_s=duration,
             reason=result.reason,
-            findings=result.findings,
+            findings=tuple(_rebased(f, stage_dir, context.run_dir) for f in result.findings),
             checks=result.checks,
             metrics=result.metrics,
             artifacts=(*result.artifacts, str(log_file.relative_to(context.run_dir))),
@@ -107,6 +110,20 @@ def target_environment(target: TargetSettings, run_id: str) -> dict[str, str]:
     if target.expected_version:
         env["POSTDEPLOY_EXPECTED_VERSION"] = target.expected_version
     return env
+
+
+def _rebased(finding: Finding, stage_dir: Path, run_dir: Path) -> Finding:
+    """The child reports attachments relative to the stage directory; reports need them
+    relative to the run directory (where report.html and verdict.json are)."""
+    if not finding.attachments:
+        return finding
+    prefix = stage_dir.relative_to(run_dir).as_posix()
+    return replace(
+        finding,
+        attachments=tuple(
+            path if Path(path).is_absolute() else f"{prefix}/{path}" for path in finding.attachments
+        ),
+    )
 
 
 def _error(name: str, reason: str, duration: float) -> StageResult:
