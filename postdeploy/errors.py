@@ -11,6 +11,7 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      │    └── AuthError         a configured account could not log in
      ├── EmbeddedTargetError    the embedded unimedia could not be started
      ├── BaselineError          a baseline is missing, malformed or does not match
+     ├── MonitoringError        no Prometheus, or it cannot answer a query
      └── StageCrashed           a stage could not produce a result
 """
 
@@ -21,6 +22,7 @@ __all__ = [
     "BaselineError",
     "ConfigError",
     "EmbeddedTargetError",
+    "MonitoringError",
     "PostdeployError",
     "StageCrashed",
     "TargetError",
@@ -54,6 +56,10 @@ class EmbeddedTargetError(PostdeployError):
 
 class BaselineError(PostdeployError):
     """A baseline to compare with is missing, malformed or recorded differently."""
+
+
+class MonitoringError(PostdeployError):
+    """Prometheus is missing, unreachable or cannot answer a query: the metrics are unseen."""
 
 
 class StageCrashed(PostdeployError):
