@@ -122,6 +122,7 @@ class Rule:
     data_expr: str
     value_expr: str
     compares_before: bool
+    optional: str = ""
 
 
 def rules_template() -> str:
@@ -195,4 +196,5 @@ def _rule(item: dict[str, Any], *, compares_before: bool) -> Rule:
         data_expr=" ".join(str(notes["postdeploy_data"]).split()),
         value_expr=" ".join(str(notes["postdeploy_value"]).split()),
         compares_before=compares_before,
+        optional=str(notes.get("postdeploy_optional", "")),
     )
