@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import json
 import logging
 import shutil
@@ -21,17 +22,19 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
 import httpx
 
+from postdeploy.config import TargetSettings
 from postdeploy.errors import MonitoringError
 
 __all__ = [
     "PROMETHEUS_INSTALL_HINT",
     "EmbeddedPrometheus",
+    "embedded_prometheus",
     "find_prometheus",
     "free_port",
     "prometheus_config",
@@ -290,3 +293,23 @@ def _wait_or_kill(process: subprocess.Popen[bytes], *, terminate: bool = False) 
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@contextlib.contextmanager
+def embedded_prometheus(
+    target: TargetSettings, run_dir: Path, *, scrape_interval_s: float = 1.0
+) -> Iterator[TargetSettings]:
+    """``target`` with ``prometheus_url`` set to a Prometheus scraping it, stopped after.
+
+    Without the binary, ``target`` comes back unchanged: the monitoring stage then says in
+    one line that production metrics were not checked.
+    """
+    if find_prometheus() is None or target.url is None:
+        log.info("no embedded Prometheus: %s", PROMETHEUS_INSTALL_HINT)
+        yield target
+        return
+    address = target.url.removeprefix("http://").removeprefix("https://").rstrip("/")
+    with EmbeddedPrometheus(
+        unimedia=address, scrape_interval_s=scrape_interval_s, log_path=run_dir / "prometheus.log"
+    ) as prometheus:
+        yield dataclasses.replace(target, prometheus_url=prometheus.url)

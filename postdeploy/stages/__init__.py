@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from postdeploy.errors import ConfigError
 from postdeploy.stages.base import Stage, StageContext
 from postdeploy.stages.load_stage import LoadStage
+from postdeploy.stages.monitoring_stage import MonitoringStage
 from postdeploy.stages.pytest_stage import PytestStage
 
 __all__ = ["PROFILES", "REGISTRY", "Stage", "StageContext", "select_stages"]
@@ -22,6 +23,7 @@ KNOWN_STAGE_NAMES = (
 
 REGISTRY: tuple[Stage, ...] = (
     PytestStage(name="smoke", marker="smoke", paths=("suites",), timeout_s=60.0),
+    MonitoringStage(),
     LoadStage(),
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -66,7 +67,7 @@ class PromClient:
         params: dict[str, Any] = {} if at is None else {"time": f"{at:.3f}"}
         try:
             result = self._prom.custom_query(expr, params=params, timeout=self._timeout_s)
-        except Exception as exc:  # noqa: BLE001 - the client raises requests' and its own errors
+        except Exception as exc:  # requests' errors and the client's own, re-raised as one
             raise MonitoringError(f"Prometheus at {self.url}: {_one_line(exc)}") from exc
         return [_sample(item) for item in result or []]
 
@@ -89,20 +90,30 @@ def _one_line(exc: BaseException) -> str:
 
 
 def evaluate_rules(
-    client: PromClient, rules: Sequence[Rule], *, at: float | None = None
+    client: PromClient, rules: Sequence[Rule], *, at: float | None = None, held: bool = False
 ) -> list[Observation]:
-    """Observe every rule once. Raises MonitoringError when Prometheus cannot be reached."""
+    """Observe every rule once. Raises MonitoringError when Prometheus cannot be reached.
+
+    ``held=True`` (one-shot judgements, with no tracker to apply ``for:``): a breach counts
+    only if the expression also held ``for_s`` and ``for_s / 2`` seconds before ``at``.
+    """
     client.query("vector(1)", at=at)  # one cheap probe: unreachable → blind, not N errors
-    return [_observe(client, rule, at) for rule in rules]
+    return [_observe(client, rule, at, held=held) for rule in rules]
 
 
-def _observe(client: PromClient, rule: Rule, at: float | None) -> Observation:
+def _observe(client: PromClient, rule: Rule, at: float | None, *, held: bool) -> Observation:
     try:
         data = client.query(rule.data_expr, at=at)
         value = _first_finite(client.query(rule.value_expr, at=at)) if data else None
         if not data:
             return Observation(rule.name, RuleState.NODATA, None, "no samples: " + rule.data_expr)
         breach = [s for s in client.query(rule.expr, at=at) if not math.isnan(s.value)]
+        if breach and held:
+            now = time.time() if at is None else at
+            for earlier in (now - rule.for_s, now - rule.for_s / 2):
+                if not client.query(rule.expr, at=earlier):
+                    breach = []
+                    break
     except MonitoringError as exc:
         return Observation(rule.name, RuleState.ERROR, None, str(exc))
     if breach:

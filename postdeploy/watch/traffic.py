@@ -85,7 +85,9 @@ class ProbeTraffic:
             self.failures += 1
             log.debug("probe request failed: %s", exc)
 
-    def _send(self, client: httpx.Client, method: str, path: str, **kwargs: object) -> httpx.Response:
+    def _send(
+        self, client: httpx.Client, method: str, path: str, **kwargs: object
+    ) -> httpx.Response:
         self.requests += 1
         response = client.request(method, path, **kwargs)  # type: ignore[arg-type]
         if response.status_code >= 500:
