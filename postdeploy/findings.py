@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from postdeploy.measurements import Charts
+
 __all__ = [
     "CheckOutcome",
     "CheckResult",
@@ -150,6 +152,7 @@ class StageResult:
     checks: tuple[CheckResult, ...] = ()
     metrics: dict[str, float] = field(default_factory=dict)
     artifacts: tuple[str, ...] = ()
+    charts: Charts = field(default_factory=Charts)
 
     def count(self, outcome: CheckOutcome) -> int:
         """How many checks ended with ``outcome``."""
@@ -165,6 +168,7 @@ class StageResult:
             "checks": [check.to_dict() for check in self.checks],
             "metrics": dict(self.metrics),
             "artifacts": list(self.artifacts),
+            "charts": self.charts.to_dict(),
         }
 
     @classmethod
@@ -178,4 +182,5 @@ class StageResult:
             checks=tuple(CheckResult.from_dict(item) for item in data.get("checks", [])),
             metrics={key: float(value) for key, value in data.get("metrics", {}).items()},
             artifacts=tuple(data.get("artifacts", [])),
+            charts=Charts.from_dict(data.get("charts")),
         )

@@ -40,6 +40,7 @@ def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
                 "checks": [check.to_dict() for check in stage.checks],
                 "metrics": dict(stage.metrics),
                 "artifacts": list(stage.artifacts),
+                "charts": stage.charts.to_dict(),
             }
             for stage in verdict.stages
         ],

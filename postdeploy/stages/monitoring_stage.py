@@ -40,7 +40,7 @@ from postdeploy.watch.query import Observation, PromClient, RuleState, evaluate_
 from postdeploy.watch.rules import COMPRESSED, PRODUCTION, Rule, RuleWindows, load_rules
 from postdeploy.watch.traffic import ProbeTraffic
 
-__all__ = ["MonitoringStage", "deployed_at"]
+__all__ = ["MonitoringStage", "deployed_at", "wait_for_first_samples"]
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class MonitoringStage:
         self, context: StageContext, client: PromClient
     ) -> tuple[tuple[Rule, ...], float]:
         """Probe traffic before and after a "deploy" mark; the instant to evaluate at."""
-        _wait_for_first_samples(client)
+        wait_for_first_samples(client)
         window = self.compressed.window_s
         probe = ProbeTraffic(context.target, rate_per_s=self.probe_rate_per_s)
         probe.run_for(window + 2.0)
@@ -123,11 +123,12 @@ class MonitoringStage:
         return load_rules(self.compressed.anchored(mark)), time.time()
 
 
-def _wait_for_first_samples(client: PromClient) -> None:
+def wait_for_first_samples(client: PromClient) -> None:
     """Prometheus' first scrape comes seconds after it starts; wait for it, with a deadline."""
     deadline = time.monotonic() + FIRST_DATA_TIMEOUT_S
     while time.monotonic() < deadline:
-        if client.query('up{job="unimedia"} == 1'):
+        # Two scrapes: rate() needs two samples in its window.
+        if client.query('count_over_time(up{job="unimedia"}[1m]) >= 2'):
             return
         time.sleep(0.25)
     raise MonitoringError(
