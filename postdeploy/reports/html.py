@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from postdeploy.findings import CheckOutcome
 from postdeploy.gate import Verdict
+from postdeploy.reports.timeline_svg import timeline_geometry
 
 __all__ = ["render_html", "write_html"]
 
@@ -35,6 +36,7 @@ def render_html(verdict: Verdict) -> str:
         v=verdict,
         explain=_EXPLAIN[verdict.decision.value],
         outcome=CheckOutcome,
+        timeline=timeline_geometry,
     )
 
 
