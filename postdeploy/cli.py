@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import traceback
 from enum import IntEnum
@@ -255,6 +256,8 @@ def watch_command(
             alertmanager_urls=alertmanager_url + _env_list("POSTDEPLOY_ALERTMANAGER_WEBHOOKS"),
             slack_urls=slack_url + _env_list("POSTDEPLOY_SLACK_WEBHOOKS"),
         )
+        # A cancelled nightly job (SIGTERM) ends like Ctrl-C: cleanly, with the summary.
+        signal.signal(signal.SIGTERM, lambda *_: options.stop.set())
         outcome = watch(config, options)
     except PostdeployError as exc:
         if debug:

@@ -9,7 +9,7 @@ test assertions (timing depends on the machine).
     .venv/bin/python scripts/watch_proofs.py [clean error_rate memory_leak blind restart cost]
 
 Alerts are received by a local webhook (Alertmanager format) started here; a delay is the
-time from the fault's onset (unimedia's start, as announced on stderr, + the ``@delay``) to
+time from the fault's onset (unimedia's "faults switched on" log line + the ``@delay``) to
 the webhook receiving the firing alert.
 """
 
@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -105,9 +106,18 @@ def _fault_scenario(hook: str, reports: Path, name: str, faults: str, delay_s: f
                   "--smoke-every", "30s", "--run-id", f"proof-{name}")  # fmt: skip
     code, out = watch.wait()
     fired = _alerts(name, alert, "firing")
-    onset = (watch.unimedia_up or watch.started) + delay_s
+    onset = _fault_clock(reports / f"proof-{name}" / "unimedia.log", watch) + delay_s
     delay = f"{fired[0] - onset:.1f} s after onset" if fired else "NOT FIRED"
     print(f"{name:12} {faults:24} exit {code}  {alert}: {delay}  {_verdict(out)}")
+
+
+def _fault_clock(log: Path, watch: Watch) -> float:
+    """When unimedia parsed UNIMEDIA_FAULTS (its delays count from there), from its log."""
+    for line in log.read_text().splitlines():
+        if "faults switched on" in line:
+            stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")  # noqa: DTZ007 - local
+            return stamp.timestamp()
+    return watch.unimedia_up or watch.started
 
 
 def clean(hook: str, reports: Path) -> None:
@@ -126,13 +136,13 @@ def clean(hook: str, reports: Path) -> None:
 
 
 def error_rate(hook: str, reports: Path) -> None:
-    _fault_scenario(hook, reports, "error_rate", "error_rate:0.2@30s", 30.0,
+    _fault_scenario(hook, reports, "error_rate", "error_rate:0.2@45s", 45.0,
                     "PostdeployHighErrorRatio", "90s")  # fmt: skip
 
 
 def memory_leak(hook: str, reports: Path) -> None:
-    _fault_scenario(hook, reports, "memory_leak", "memory_leak@20s", 20.0,
-                    "PostdeployMemoryLeak", "100s")  # fmt: skip
+    _fault_scenario(hook, reports, "memory_leak", "memory_leak@45s", 45.0,
+                    "PostdeployMemoryLeak", "110s")  # fmt: skip
 
 
 def blind(hook: str, reports: Path) -> None:

@@ -269,7 +269,7 @@ class _Loop:
             if probe is not None:
                 probe.stop()
             pool.shutdown(wait=False, cancel_futures=True)
-        return "stopped before the end" if self.options.stop.is_set() else ""
+        return "stopped before the end (SIGTERM)" if self.options.stop.is_set() else ""
 
     def _evaluate(self, at: float) -> None:
         if self.client is None:
