@@ -214,6 +214,7 @@ class _Loop:
         self.client = client
         self.smoke = PytestStage(name="smoke", marker="smoke", paths=("suites",), timeout_s=120.0)
         self.context = StageContext(target, self.plan.run_id, state.directory.parent)
+        self.recovering_until = 0.0
 
     def run(self, resumed: bool) -> str:
         now = time.time()
@@ -236,7 +237,14 @@ class _Loop:
             probe = ProbeTraffic(self.target, rate_per_s=rate or 5.0)
             probe.start()
         last_smoke = self.state.last(EventKind.SMOKE)
-        next_smoke = (last_smoke["at"] + self.plan.smoke_every_s) if last_smoke else now
+        # Embedded: the first rerun waits until the "before" window has closed — its logins and
+        # uploads inside that window would make every later window look like an activity drop.
+        first_smoke = (
+            max(now, self.plan.deploy_at + SCALES[self.plan.scale].window_s + 1.0)
+            if self.plan.embedded
+            else now
+        )
+        next_smoke = (last_smoke["at"] + self.plan.smoke_every_s) if last_smoke else first_smoke
         last_status = self.state.last(EventKind.STATUS)
         next_status = (last_status["at"] if last_status else self.plan.started_at) + (
             self.plan.status_every_s
@@ -246,8 +254,8 @@ class _Loop:
         smoke_started = 0.0
         try:
             # The first evaluation one interval in: the rates need traffic inside their window.
-            tick = now + self.plan.interval_s
-            while tick < self.plan.ends_at and not self.options.stop.is_set():
+            tick = min(now + self.plan.interval_s, self.plan.ends_at)
+            while tick <= self.plan.ends_at and not self.options.stop.is_set():
                 self.options.stop.wait(max(0.0, tick - time.time()))
                 if self.options.stop.is_set():
                     break
@@ -262,7 +270,9 @@ class _Loop:
                 if time.time() >= next_status:
                     self._status(time.time())
                     next_status += self.plan.status_every_s
-                tick += self.plan.interval_s
+                if tick >= self.plan.ends_at:
+                    break
+                tick = min(tick + self.plan.interval_s, self.plan.ends_at)  # last one: the end
             if smoke_future is not None:
                 self._record_smoke(smoke_future, smoke_started)
         finally:
@@ -283,8 +293,17 @@ class _Loop:
         except MonitoringError as exc:
             self.state.append(EventKind.EVALUATION, at, blind=True, why=str(exc))
             self._announce(self.tracker.blind(at, str(exc)))
+            self.recovering_until = float("inf")
             if self.prometheus is not None and not self.prometheus.alive():
                 self._restart_prometheus()
+            return
+        if self.recovering_until == float("inf"):
+            # Rates over a window that spans the blind gap read low: no alerts from them
+            # until a whole window of fresh samples exists (the span is "not checked").
+            self.recovering_until = at + SCALES[self.plan.scale].window_s
+        if at < self.recovering_until:
+            self.state.append(EventKind.EVALUATION, at, blind=True, why="recovering after blind")
+            self._announce(self.tracker.observe([], at))
             return
         self.state.append(
             EventKind.EVALUATION,
