@@ -61,7 +61,8 @@ def test_a_clean_compressed_watch_is_go_with_timeline_chart_and_summary(
         server.shutdown()
         server.server_close()
     assert result.exit_code == 0, result.stdout + result.stderr
-    events = [json.loads(line) for line in (reports / "w1/watch/timeline.jsonl").open()]
+    lines = (reports / "w1/watch/timeline.jsonl").read_text().splitlines()
+    events = [json.loads(line) for line in lines]
     kinds = [e["kind"] for e in events]
     assert kinds[0] == "started"
     assert kinds[-1] == "ended"
