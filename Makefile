@@ -7,22 +7,27 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
-.PHONY: verify test report tools lint format bench clean
+.PHONY: verify test report tools lint format bench clean prometheus
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "error: postdeploy needs Python 3.11 or newer ($(PYTHON) is older)"; exit 2; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || \
 		{ echo "error: cannot create a virtual environment; on Debian: apt-get install python3-venv"; exit 2; }
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[unimedia,load,security,ui,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[unimedia,load,security,ui,monitoring,dev]'
 	@touch $@
 
 ## tools: Chromium and Node.js from Debian when missing; Allure 3 + axe-core into tools/
 tools:
 	@scripts/install-tools.sh
 
+## prometheus: Debian's prometheus (+ node exporter), only when missing; no daemon is started
+prometheus:
+	@command -v prometheus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends prometheus prometheus-node-exporter; }
+
 ## verify: full verification of the embedded reference service (GO=0, NO_GO=1, INCONCLUSIVE=2)
-verify: $(STAMP) tools
+verify: $(STAMP) tools prometheus
 	$(VENV)/bin/postdeploy verify --profile full $(ARGS)
 
 ## report: build the Allure report of the latest run (RUN=reports/<run-id> for another)
@@ -30,7 +35,7 @@ report: $(STAMP) tools
 	$(VENV)/bin/postdeploy report --allure --run $(or $(RUN),reports/latest)
 
 ## test: the project's own tests, in parallel, after the linter
-test: $(STAMP) tools
+test: $(STAMP) tools prometheus
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n auto $(ARGS)
 

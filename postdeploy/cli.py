@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import traceback
 from enum import IntEnum
@@ -224,6 +225,108 @@ def baseline_calibrate(
         f"proposed: median x{t.median_ratio}, tail x{t.tail_ratio}, errors "
         f"+{t.error_rate_delta:.2%} → {result.path}"
     )
+
+
+@cli.command("watch")
+@click.option("--target", "url", metavar="URL", help="Default: the embedded unimedia.")
+@click.option("--duration", default="24h", show_default=True, help="How long to watch.")
+@click.option("--interval", default="1m", show_default=True, help="Rule evaluation interval.")
+@click.option("--smoke-every", default="15m", show_default=True, help="Smoke rerun interval.")
+@click.option("--status-every", default="30m", show_default=True, help="Status update interval.")
+@click.option("--run-id", help="Resume (or name) this watch: reports/<run-id>/watch/.")
+@click.option(
+    "--scale",
+    type=click.Choice(["compressed", "production"]),
+    help="Rule windows (default: compressed for the embedded target, else production).",
+)
+@click.option(
+    "--alertmanager-url",
+    multiple=True,
+    metavar="URL",
+    help="Alertmanager-format webhook (repeatable; also POSTDEPLOY_ALERTMANAGER_WEBHOOKS).",
+)
+@click.option(
+    "--slack-url",
+    multiple=True,
+    metavar="URL",
+    help="Slack-format webhook (repeatable; also POSTDEPLOY_SLACK_WEBHOOKS).",
+)
+@click.option("--config", "config_file", type=click.Path(path_type=Path))
+@click.option("--report-dir", type=click.Path(path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
+def watch_command(
+    url: str | None,
+    duration: str,
+    interval: str,
+    smoke_every: str,
+    status_every: str,
+    run_id: str | None,
+    scale: str | None,
+    alertmanager_url: tuple[str, ...],
+    slack_url: tuple[str, ...],
+    config_file: Path | None,
+    report_dir: Path | None,
+    verbose: bool,
+    debug: bool,
+) -> None:
+    """Watch a release for hours: rules, smoke reruns, alerts, status updates, a summary."""
+    from postdeploy.watch.rules import parse_duration
+    from postdeploy.watch.scheduler import WatchOptions, watch
+
+    _logging(verbose=verbose, debug=debug)
+    try:
+        config = load_config(
+            config_file=config_file, overrides={"url": url, "report_dir": report_dir}
+        )
+        options = WatchOptions(
+            duration_s=parse_duration(duration),
+            interval_s=parse_duration(interval),
+            smoke_every_s=parse_duration(smoke_every),
+            status_every_s=parse_duration(status_every),
+            run_id=run_id,
+            scale=scale,
+            alertmanager_urls=alertmanager_url + _env_list("POSTDEPLOY_ALERTMANAGER_WEBHOOKS"),
+            slack_urls=slack_url + _env_list("POSTDEPLOY_SLACK_WEBHOOKS"),
+        )
+        # A cancelled nightly job (SIGTERM) ends like Ctrl-C: cleanly, with the summary.
+        signal.signal(signal.SIGTERM, lambda *_: options.stop.set())
+        outcome = watch(config, options)
+    except PostdeployError as exc:
+        if debug:
+            traceback.print_exc()
+        outcome = record_unchecked(
+            report_dir or Path("reports"), str(exc), profile="smoke", url=url
+        )
+    except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
+        traceback.print_exc()
+        click.echo("error: internal error in postdeploy (a bug); traceback above", err=True)
+        sys.exit(ExitCode.INTERNAL_ERROR)
+    _print_summary(outcome)
+    sys.exit(_EXIT[outcome.verdict.decision])
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
+
+
+@cli.command("rules")
+@click.option(
+    "--scale",
+    type=click.Choice(["compressed", "production"]),
+    default="production",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Default: stdout.")
+def rules_command(scale: str, output: Path | None) -> None:
+    """Print the rollback-trigger rules as a Prometheus alerting-rules file."""
+    from postdeploy.watch.rules import COMPRESSED, PRODUCTION, render_rules
+
+    text = render_rules({"compressed": COMPRESSED, "production": PRODUCTION}[scale])
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 def _logging(*, verbose: bool, debug: bool) -> None:

@@ -13,6 +13,7 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      ├── BaselineError          a baseline is missing, malformed or does not match
      ├── BrowserUnavailable     no Chromium could be started (postdeploy.browser)
      ├── ToolMissing            an external command-line tool is not installed
+     ├── MonitoringError        no Prometheus, or it cannot answer a query
      └── StageCrashed           a stage could not produce a result
           └── ScannerError      an external scanner (ZAP) was unreachable, refused the
                                 API key, answered nonsense or did not finish in time
@@ -26,6 +27,7 @@ __all__ = [
     "BrowserUnavailable",
     "ConfigError",
     "EmbeddedTargetError",
+    "MonitoringError",
     "PostdeployError",
     "ScannerError",
     "StageCrashed",
@@ -61,6 +63,10 @@ class EmbeddedTargetError(PostdeployError):
 
 class BaselineError(PostdeployError):
     """A baseline to compare with is missing, malformed or recorded differently."""
+
+
+class MonitoringError(PostdeployError):
+    """Prometheus is missing, unreachable or cannot answer a query: the metrics are unseen."""
 
 
 class StageCrashed(PostdeployError):

@@ -22,6 +22,7 @@ from postdeploy.errors import PostdeployError
 from postdeploy.findings import StageResult, StageStatus
 from postdeploy.gate import Decision, NotChecked, Verdict, evaluate
 from postdeploy.preflight import preflight
+from postdeploy.prometheus import embedded_prometheus
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
 from postdeploy.stages import PROFILES, Stage, StageContext, select_stages
@@ -118,8 +119,11 @@ def started_target(settings: TargetSettings, run_dir: Path) -> Iterator[TargetSe
     faults = os.environ.get("UNIMEDIA_FAULTS")
     if faults:
         log.info("with UNIMEDIA_FAULTS=%s", faults)
-    with EmbeddedUnimedia(log_path=run_dir / "unimedia.log", timeout_s=settings.timeout_s) as t:
-        yield t
+    with (
+        EmbeddedUnimedia(log_path=run_dir / "unimedia.log", timeout_s=settings.timeout_s) as t,
+        embedded_prometheus(t, run_dir) as with_prometheus,
+    ):
+        yield with_prometheus
 
 
 def _run_stages(stages: Sequence[Stage], context: StageContext) -> list[StageResult]:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from postdeploy.errors import ConfigError
 from postdeploy.stages.base import Stage, StageContext
 from postdeploy.stages.load_stage import LoadStage
+from postdeploy.stages.monitoring_stage import MonitoringStage
 from postdeploy.stages.pytest_stage import PytestStage
 from postdeploy.stages.security import SecurityStage
 
@@ -26,6 +27,7 @@ REGISTRY: tuple[Stage, ...] = (
     SecurityStage(),
     # One Chromium per xdist worker, as many workers as the reference machine's cores.
     PytestStage(name="e2e", marker="e2e", paths=("e2e",), timeout_s=180.0, workers=2),
+    MonitoringStage(),
     LoadStage(),
 )
 

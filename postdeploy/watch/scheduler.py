@@ -1,0 +1,383 @@
+"""``postdeploy watch``: the first hours after a deploy, evaluated every interval.
+
+Every ``interval``: evaluate the rules (``for:`` applied by :class:`AlertTracker`), record
+the evaluation, notify at once when an alert fires or resolves. Every ``smoke_every``: rerun
+the smoke suite (in a worker thread, so evaluations keep their rhythm). Every
+``status_every``: a status update. At the end — the duration is over, or Ctrl-C — the
+post-deployment summary: the gate's verdict over the whole window, reports written.
+
+Cheap by design: one thread sleeping between ticks, ~30 instant queries a tick, smoke in a
+subprocess now and then. The embedded default also runs its own Prometheus (restarted if it
+dies, on the same TSDB) and light probe traffic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from postdeploy.config import Config, TargetSettings
+from postdeploy.embedded import EmbeddedUnimedia
+from postdeploy.errors import MonitoringError, PostdeployError
+from postdeploy.findings import RollbackTrigger, StageResult, StageStatus
+from postdeploy.gate import Verdict, evaluate
+from postdeploy.prometheus import EmbeddedPrometheus, find_prometheus
+from postdeploy.reports import write_reports
+from postdeploy.runid import new_run_id
+from postdeploy.stages import StageContext
+from postdeploy.stages.monitoring_stage import deployed_at, wait_for_first_samples
+from postdeploy.stages.pytest_stage import PytestStage
+from postdeploy.target import describe_target
+from postdeploy.watch.alerts import AlertChange, AlertStatus, AlertTracker
+from postdeploy.watch.notify import Message, Notifier
+from postdeploy.watch.query import PromClient, RuleState, evaluate_rules
+from postdeploy.watch.rules import COMPRESSED, PRODUCTION, Rule, load_rules
+from postdeploy.watch.state import EventKind, WatchPlan, WatchState
+from postdeploy.watch.summary import summarise
+from postdeploy.watch.traffic import ProbeTraffic
+
+__all__ = ["WatchOptions", "WatchOutcome", "watch"]
+
+log = logging.getLogger(__name__)
+
+SCALES = {"compressed": COMPRESSED, "production": PRODUCTION}
+
+
+@dataclass(frozen=True, slots=True)
+class WatchOptions:
+    """How long, how often, and where to send what."""
+
+    duration_s: float
+    interval_s: float = 60.0
+    smoke_every_s: float = 900.0
+    status_every_s: float = 1800.0
+    run_id: str | None = None
+    scale: str | None = None  # None: compressed for the embedded target, else production
+    probe_rate_per_s: float | None = None  # None: 5/s for the embedded target, else off
+    alertmanager_urls: tuple[str, ...] = ()
+    slack_urls: tuple[str, ...] = ()
+    scrape_interval_s: float = 1.0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchOutcome:
+    verdict: Verdict
+    run_dir: Path
+    resumed: bool
+
+
+def watch(config: Config, options: WatchOptions) -> WatchOutcome:
+    """Watch ``config.target`` (or the embedded default) and return the summary verdict."""
+    run_id = options.run_id or new_run_id()
+    run_dir = config.report_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    embedded = config.target.embedded
+    scale_name = options.scale or ("compressed" if embedded else "production")
+    if scale_name not in SCALES:
+        raise MonitoringError(f"unknown scale {scale_name!r}; use compressed or production")
+    started = datetime.now(UTC)
+    ended_early = ""
+    target_info = describe_target(config.target)
+    state: WatchState | None = None
+    rules: tuple[Rule, ...] = ()
+    notifier = Notifier(
+        run_id=run_id,
+        alertmanager_urls=options.alertmanager_urls,
+        slack_urls=options.slack_urls,
+        on_failure=lambda where, why: (
+            state.append(  # type: ignore[union-attr]
+                EventKind.NOTIFICATION_FAILED, time.time(), to=where, why=why
+            )
+            if state is not None
+            else None
+        ),
+    )
+    try:
+        with _target(config.target, run_dir, options) as (target, prometheus):
+            target_info = describe_target(target, url=target.url, embedded=embedded)
+            client = PromClient(target.prometheus_url) if target.prometheus_url else None
+            if client is not None and embedded:
+                wait_for_first_samples(client)
+            now = time.time()
+            windows = SCALES[scale_name]
+            # Embedded: the first window of (clean) probe traffic is "before the deploy".
+            anchor = now + windows.window_s + 2.0 if embedded else deployed_at(now)
+            plan = WatchPlan(
+                run_id=run_id,
+                started_at=now,
+                duration_s=options.duration_s,
+                interval_s=options.interval_s,
+                smoke_every_s=options.smoke_every_s,
+                status_every_s=options.status_every_s,
+                deploy_at=anchor,
+                scale=scale_name,
+                target_url=config.target.url or "(embedded unimedia)",
+                embedded=embedded,
+            )
+            state, resumed = WatchState.open(run_dir / "watch", plan)
+            if resumed and embedded:
+                # A new embedded service and Prometheus: the old "before" is in a TSDB that
+                # is gone, so the comparisons take a fresh clean window as their baseline.
+                state.plan = dataclasses.replace(state.plan, deploy_at=anchor)
+            started = datetime.fromtimestamp(state.plan.started_at, UTC)
+            rules = load_rules(SCALES[state.plan.scale].anchored(state.plan.deploy_at))
+            loop = _Loop(state, rules, target, prometheus, client, notifier, options)
+            ended_early = loop.run(resumed)
+    except KeyboardInterrupt:
+        ended_early = "ended early by Ctrl-C"
+    except PostdeployError as exc:
+        ended_early = f"could not watch: {exc}"
+    finally:
+        if state is not None:
+            state.append(EventKind.ENDED, time.time(), why=ended_early or "duration reached")
+    if state is None:
+        raise MonitoringError(ended_early or "the watch could not start")
+    results = summarise(state, rules, ended_at=time.time(), ended_early=ended_early)
+    evaluation = evaluate(results, expected=["monitoring", "smoke"], policy=config.gate)
+    verdict = Verdict(
+        run_id=run_id,
+        decision=evaluation.decision,
+        profile="watch",
+        target=target_info,
+        stages=tuple(results),
+        reasons=evaluation.reasons,
+        triggers_fired=evaluation.triggers_fired,
+        not_checked=evaluation.not_checked,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        error=ended_early or None,
+    )
+    write_reports(verdict, run_dir)
+    notifier.send(_summary_message(verdict, state))
+    notifier.close()
+    return WatchOutcome(verdict, run_dir, resumed)
+
+
+@contextlib.contextmanager
+def _target(
+    settings: TargetSettings, run_dir: Path, options: WatchOptions
+) -> Iterator[tuple[TargetSettings, EmbeddedPrometheus | None]]:
+    """The configured target, or unimedia + its own Prometheus (both inherit the faults)."""
+    if not settings.embedded:
+        yield settings, None
+        return
+    with EmbeddedUnimedia(log_path=run_dir / "unimedia.log", timeout_s=settings.timeout_s) as t:
+        if find_prometheus() is None or t.url is None:
+            yield t, None
+            return
+        address = t.url.removeprefix("http://").rstrip("/")
+        with EmbeddedPrometheus(
+            unimedia=address,
+            scrape_interval_s=options.scrape_interval_s,
+            log_path=run_dir / "prometheus.log",
+        ) as prometheus:
+            _write_pid(run_dir, prometheus)
+            yield dataclasses.replace(t, prometheus_url=prometheus.url), prometheus
+
+
+def _write_pid(run_dir: Path, prometheus: EmbeddedPrometheus) -> None:
+    """Where an operator (or the proof script) finds the embedded Prometheus to stop it."""
+    (run_dir / "watch").mkdir(parents=True, exist_ok=True)
+    (run_dir / "watch" / "prometheus.pid").write_text(f"{prometheus.pid}\n", encoding="utf-8")
+
+
+class _Loop:
+    """One watch's ticks; the state object is the only thing that survives it."""
+
+    def __init__(
+        self,
+        state: WatchState,
+        rules: tuple[Rule, ...],
+        target: TargetSettings,
+        prometheus: EmbeddedPrometheus | None,
+        client: PromClient | None,
+        notifier: Notifier,
+        options: WatchOptions,
+    ) -> None:
+        self.state = state
+        self.plan = state.plan
+        self.rules = rules
+        self.target = target
+        self.prometheus = prometheus
+        self.notifier = notifier
+        self.options = options
+        self.tracker = AlertTracker(rules)
+        self.client = client
+        self.smoke = PytestStage(name="smoke", marker="smoke", paths=("suites",), timeout_s=120.0)
+        self.context = StageContext(target, self.plan.run_id, state.directory.parent)
+        self.recovering_until = 0.0
+
+    def run(self, resumed: bool) -> str:
+        now = time.time()
+        if resumed:
+            self.tracker.restore(self.state.events)
+            last = self.state.last_at or now
+            if now - last > 2 * self.plan.interval_s:
+                self.state.append(EventKind.GAP, now, **{"from": last})
+            self.state.append(EventKind.RESUMED, now, deploy_at=self.plan.deploy_at)
+        else:
+            self.state.append(
+                EventKind.STARTED, now, rules=[r.name for r in self.rules], url=self.target.url
+            )
+        if self.client is None:
+            why = "no Prometheus (apt-get install prometheus, or POSTDEPLOY_PROMETHEUS_URL)"
+            log.warning("watch: %s: the rules cannot be evaluated", why)
+        rate = self.options.probe_rate_per_s
+        probe = None
+        if (rate is None and self.plan.embedded) or (rate or 0) > 0:
+            probe = ProbeTraffic(self.target, rate_per_s=rate or 5.0)
+            probe.start()
+        last_smoke = self.state.last(EventKind.SMOKE)
+        # Embedded: the first rerun waits until the "before" window has closed — its logins and
+        # uploads inside that window would make every later window look like an activity drop.
+        first_smoke = (
+            max(now, self.plan.deploy_at + SCALES[self.plan.scale].window_s + 1.0)
+            if self.plan.embedded
+            else now
+        )
+        next_smoke = (last_smoke["at"] + self.plan.smoke_every_s) if last_smoke else first_smoke
+        last_status = self.state.last(EventKind.STATUS)
+        next_status = (last_status["at"] if last_status else self.plan.started_at) + (
+            self.plan.status_every_s
+        )
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="postdeploy-smoke")
+        smoke_future: Future[StageResult] | None = None
+        smoke_started = 0.0
+        try:
+            # The first evaluation one interval in: the rates need traffic inside their window.
+            tick = min(now + self.plan.interval_s, self.plan.ends_at)
+            while tick <= self.plan.ends_at and not self.options.stop.is_set():
+                self.options.stop.wait(max(0.0, tick - time.time()))
+                if self.options.stop.is_set():
+                    break
+                self._evaluate(tick)
+                if smoke_future is not None and smoke_future.done():
+                    self._record_smoke(smoke_future, smoke_started)
+                    smoke_future = None
+                if smoke_future is None and time.time() >= next_smoke:
+                    smoke_started = time.time()
+                    smoke_future = pool.submit(self.smoke.run, self.context)
+                    next_smoke = smoke_started + self.plan.smoke_every_s
+                if time.time() >= next_status:
+                    self._status(time.time())
+                    next_status += self.plan.status_every_s
+                if tick >= self.plan.ends_at:
+                    break
+                tick = min(tick + self.plan.interval_s, self.plan.ends_at)  # last one: the end
+            if smoke_future is not None:
+                self._record_smoke(smoke_future, smoke_started)
+        finally:
+            if probe is not None:
+                probe.stop()
+            pool.shutdown(wait=False, cancel_futures=True)
+        return "stopped before the end (SIGTERM)" if self.options.stop.is_set() else ""
+
+    def _evaluate(self, at: float) -> None:
+        if self.client is None:
+            self.state.append(EventKind.EVALUATION, at, blind=True, why="no Prometheus")
+            self._announce(self.tracker.blind(at, "no Prometheus configured"))
+            return
+        warming = at < self.plan.deploy_at + SCALES[self.plan.scale].window_s
+        rules = [r for r in self.rules if not (warming and r.compares_before)]
+        try:
+            observations = evaluate_rules(self.client, rules)
+        except MonitoringError as exc:
+            self.state.append(EventKind.EVALUATION, at, blind=True, why=str(exc))
+            self._announce(self.tracker.blind(at, str(exc)))
+            self.recovering_until = float("inf")
+            if self.prometheus is not None and not self.prometheus.alive():
+                self._restart_prometheus()
+            return
+        if self.recovering_until == float("inf"):
+            # Rates over a window that spans the blind gap read low: no alerts from them
+            # until a whole window of fresh samples exists (the span is "not checked").
+            self.recovering_until = at + SCALES[self.plan.scale].window_s
+        if at < self.recovering_until:
+            self.state.append(EventKind.EVALUATION, at, blind=True, why="recovering after blind")
+            self._announce(self.tracker.observe([], at))
+            return
+        self.state.append(
+            EventKind.EVALUATION,
+            at,
+            states={o.rule: o.state.value for o in observations},
+            values={o.rule: o.value for o in observations},
+            breaches={o.rule: o.detail for o in observations if o.state is RuleState.BREACH},
+        )
+        self._announce(self.tracker.observe(observations, at))
+
+    def _restart_prometheus(self) -> None:
+        assert self.prometheus is not None  # noqa: S101 - checked by the caller
+        try:
+            self.prometheus.restart()
+            _write_pid(self.state.directory.parent, self.prometheus)
+            log.warning("watch: the embedded Prometheus had died; restarted it")
+        except MonitoringError as exc:
+            log.warning("watch: cannot restart the embedded Prometheus: %s", exc)
+
+    def _record_smoke(self, future: Future[StageResult], started: float) -> None:
+        try:
+            result = future.result()
+        except PostdeployError as exc:
+            result = StageResult("smoke", StageStatus.ERROR, reason=str(exc))
+        at = time.time()
+        failed = result.status is StageStatus.FAILED
+        trigger = result.findings[0].trigger if result.findings else RollbackTrigger.CRITICAL_ERROR
+        detail = "; ".join(f.title for f in result.findings[:3]) or result.reason
+        self.state.append(
+            EventKind.SMOKE,
+            at,
+            status=result.status.value,
+            reason=detail,
+            duration_s=round(at - started, 3),
+            trigger=trigger.value if failed else None,
+        )
+        if result.status in (StageStatus.PASSED, StageStatus.FAILED):
+            self._announce(self.tracker.smoke(at, failed, trigger, detail))
+
+    def _announce(self, changes: list[AlertChange]) -> None:
+        for change in changes:
+            self.state.append(EventKind.ALERT, change.at, **change.to_event())
+            verb = "FIRING" if change.status is AlertStatus.FIRING else "resolved"
+            self.notifier.send(
+                Message(
+                    title=f"[{verb}] {change.alert}: {change.summary}",
+                    text=f"rollback trigger {change.trigger.value} ({change.severity.value}); "
+                    f"{change.detail}".rstrip("; "),
+                    alerts=(change,),
+                    severity=change.severity.value,
+                )
+            )
+
+    def _status(self, at: float) -> None:
+        elapsed = at - self.plan.started_at
+        firing = sorted(self.tracker.firing)
+        text = f"{elapsed / 60:.0f} of {self.plan.duration_s / 60:.0f} min watched; " + (
+            f"firing: {', '.join(firing)}" if firing else "no rollback trigger firing"
+        )
+        self.state.append(EventKind.STATUS, at, text=text, firing=firing)
+        self.notifier.send(
+            Message(title=f"postdeploy watch {self.plan.run_id}", text=text, kind="status")
+        )
+
+
+def _summary_message(verdict: Verdict, state: WatchState) -> Message:
+    fired = ", ".join(t.value for t in verdict.triggers_fired) or "none"
+    unchecked = "; ".join(f"{n.check or n.stage}: {n.why}" for n in verdict.not_checked if n.check)
+    text = f"verdict {verdict.decision.value}; triggers fired: {fired}" + (
+        f"; not checked: {unchecked}" if unchecked else ""
+    )
+    return Message(
+        title=f"postdeploy watch {state.plan.run_id} summary: {verdict.decision.value}",
+        text=text,
+        kind="summary",
+        severity="critical" if verdict.decision.value == "NO_GO" else "info",
+    )
