@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# ruff: noqa: T201 - a measuring script: printing its figures is its job
+
 """Compressed watches against the embedded default with a real Prometheus: the proofs.
 
 Runs ``postdeploy watch`` (the real CLI, in subprocesses) through the scenarios of issue 9
@@ -66,7 +66,7 @@ class Watch:
         self.started = time.time()
         self.unimedia_up: float | None = None
         self.lines: list[str] = []
-        self.process = subprocess.Popen(  # noqa: S603 - our own CLI
+        self.process = subprocess.Popen(
             [*POSTDEPLOY, "watch", "-v", "--report-dir", str(reports),
              "--alertmanager-url", f"{hook}/{name}", *args],
             env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
