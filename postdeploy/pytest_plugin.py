@@ -309,7 +309,6 @@ def postdeploy_artifacts(request: pytest.FixtureRequest) -> CheckArtifacts:
     return artifacts
 
 
-
 @pytest.fixture(scope="session")
 def postdeploy_target(pytestconfig: pytest.Config) -> TargetSettings:
     """The release under verification (URL, accounts, expected version)."""

@@ -5,9 +5,10 @@ Where the baseline comes from:
 * a real target: ``baselines/load-<profile>.json``, recorded from the last good release
   with ``postdeploy baseline record --stage load``; missing or mismatched → the stage
   cannot judge (ERROR → INCONCLUSIVE);
-* the embedded target without such a file: a clean unimedia of the same version is started
-  beside it and both are loaded *at the same time* — the canary-vs-fresh-baseline setup
-  automated canary analysis recommends, so machine noise hits both sides alike.
+* the embedded target without such a file: a fresh instance of the release under test and a
+  clean reference unimedia are started together and loaded *at the same time* — the
+  canary-vs-fresh-baseline setup automated canary analysis recommends, so machine noise and
+  server state are the same on both sides.
 """
 
 from __future__ import annotations
@@ -136,18 +137,27 @@ class LoadStage:
                 f"recorded {recorded.recorded_at})"
             )
             return recorded.endpoints, current, source
+        # Two fresh instances, started together: the release under test (it inherits
+        # UNIMEDIA_FAULTS like the embedded target) and the clean reference release. Loading
+        # the long-running target instead would compare a server that other stages have
+        # used with a pristine one — a difference of state, not of release.
         reference_server = EmbeddedUnimedia(faults="", log_path=stage_dir / "reference.log")
-        with reference_server as ref, ThreadPoolExecutor(max_workers=2) as pool:
+        candidate_server = EmbeddedUnimedia(log_path=stage_dir / "candidate.log")
+        with (
+            reference_server as ref,
+            candidate_server as candidate,
+            ThreadPoolExecutor(max_workers=2) as pool,
+        ):
             reference = pool.submit(
                 run_locust, ref, profile, context.run_id, stage_dir / "baseline"
             )
-            candidate = pool.submit(
-                run_locust, context.target, profile, context.run_id, stage_dir / "current"
+            measured = pool.submit(
+                run_locust, candidate, profile, context.run_id, stage_dir / "current"
             )
-            baseline_run, current = reference.result(), candidate.result()
+            baseline_run, current = reference.result(), measured.result()
         source = (
-            f"a clean unimedia {ref.expected_version} measured side by side "
-            f"(load profile {profile.name})"
+            f"a clean unimedia {ref.expected_version} and a fresh instance of the release "
+            f"under test, measured side by side (load profile {profile.name})"
         )
         return baseline_run.endpoints, current, source
 
