@@ -12,10 +12,14 @@ from starlette.concurrency import run_in_threadpool
 
 from unimedia import __version__
 from unimedia.api import auth, ops, v2
-from unimedia.db import create_schema, make_engine
+from unimedia.api.v1 import ROUTERS as V1_ROUTERS
+from unimedia.db import make_engine
+from unimedia.metrics import Metrics, MetricsMiddleware
 from unimedia.middleware import AccessLogMiddleware, BodySizeLimitMiddleware
 from unimedia.problems import install_problem_handlers
 from unimedia.runtime import Runtime
+from unimedia.schema import prepare_schema
+from unimedia.security_headers import SecurityHeadersMiddleware
 from unimedia.seed import seed_accounts
 from unimedia.settings import Settings
 from unimedia.storage import BlobStore
@@ -26,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 def _prepare(runtime: Runtime) -> None:
     runtime.store.ensure_dirs()
-    create_schema(runtime.engine)
+    prepare_schema(runtime.engine)
     with runtime.session_factory() as session:
         seed_accounts(session, runtime.settings.accounts)
 
@@ -34,11 +38,18 @@ def _prepare(runtime: Runtime) -> None:
 def create_app(settings: Settings) -> FastAPI:
     """Build the app. Nothing touches disk or database until the lifespan starts."""
     engine = make_engine(settings.effective_database_url)
+    session_factory = sessionmaker(engine, expire_on_commit=False)
     runtime = Runtime(
         settings=settings,
         engine=engine,
-        session_factory=sessionmaker(engine, expire_on_commit=False),
+        session_factory=session_factory,
         store=BlobStore(settings.blob_dir, faults=settings.faults),
+        metrics=Metrics(
+            engine=engine,
+            session_factory=session_factory,
+            version=__version__,
+            commit=settings.commit,
+        ),
     )
 
     @asynccontextmanager
@@ -63,7 +74,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(auth.router)
     app.include_router(v2.router)
+    for legacy_router in V1_ROUTERS:
+        app.include_router(legacy_router)
     # Added last = outermost: the access log sees the 413s the size limit answers.
     app.add_middleware(BodySizeLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, faults=settings.faults)
+    app.add_middleware(MetricsMiddleware, metrics=runtime.metrics)
+    app.add_middleware(AccessLogMiddleware, faults=settings.faults)
     return app

@@ -1,4 +1,6 @@
-"""``unimedia serve``: run the service on a socket it binds itself.
+"""``unimedia serve``: run the service on a socket it binds itself. Also ``unimedia db
+upgrade|downgrade|current`` (the schema migrations, see :mod:`unimedia.schema`) and
+``unimedia seed-legacy`` (the pre-unification data set, :mod:`unimedia.legacy_seed`).
 
 The contract a harness relies on: stdout carries exactly one line, the base URL, printed
 once the server accepts connections (so ``--port 0`` is usable: the OS picks the port and
@@ -49,7 +51,39 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in --data)")
     serve.add_argument("--watch-pid", type=int, help="stop when this process no longer exists")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+
+    seed = commands.add_parser(
+        "seed-legacy", help="create the legacy (pre-unification) schema and fill it"
+    )
+    _database_options(seed)
+    seed.add_argument("--count", type=int, required=True, help="records to create (≤ 1000000)")
+    seed.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    seed.add_argument("--accounts", type=Path, help="seed accounts JSON file")
+
+    db = commands.add_parser("db", help="database schema migrations (Alembic)")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    up = db_commands.add_parser("upgrade", help="migrate up (default: to the newest revision)")
+    _database_options(up)
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_commands.add_parser(
+        "downgrade", help="migrate down (default: one revision, i.e. undo the unification)"
+    )
+    _database_options(down)
+    down.add_argument("revision", nargs="?", default="-1")
+    down.add_argument(
+        "--allow-loss",
+        action="store_true",
+        help="drop media the older schema cannot hold instead of refusing",
+    )
+    current = db_commands.add_parser("current", help="print the database's schema revision")
+    _database_options(current)
     return parser
+
+
+def _database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, help="data directory (DB, blobs)")
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in --data)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
 
 
 def _configure_logging(level: str) -> None:
@@ -58,6 +92,8 @@ def _configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Alembic announces its plugins at INFO on import: noise in every start's stderr.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # Access lines are JSON already; no prefix so each line parses as it is.
     access_handler = logging.StreamHandler(sys.stderr)
     access_handler.setFormatter(logging.Formatter("%(message)s"))
@@ -127,12 +163,21 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from unimedia.app import create_app
+    from unimedia.db import make_engine
+    from unimedia.schema import prepare_schema
     from unimedia.settings import load_settings
 
     try:
         settings = load_settings(
             args.data.resolve(), accounts_file=args.accounts, database_url=args.database_url
         )
+        # Checked before binding, so a database that needs `unimedia db upgrade` is one
+        # line and exit 2 rather than a failed startup inside the server.
+        engine = make_engine(settings.effective_database_url)
+        try:
+            prepare_schema(engine)
+        finally:
+            engine.dispose()
         app = create_app(settings)
     except ConfigError as exc:
         print(f"unimedia: error: {exc}", file=sys.stderr)  # noqa: T201
@@ -182,4 +227,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(getattr(args, "log_level", "info"))
     if args.command == "serve":
         return serve(args)
+    from unimedia.cli_db import run_db_command, run_seed_legacy
+
+    if args.command == "seed-legacy":
+        return run_seed_legacy(args)
+    if args.command == "db":
+        return run_db_command(args)
     return EXIT_FAILURE  # pragma: no cover -- argparse rejects unknown commands

@@ -11,7 +11,6 @@ from sqlalchemy.pool import StaticPool
 
 from unimedia.errors import ConfigError
 from unimedia.faults import FaultSet
-from unimedia.models import Base
 
 
 class DatabaseUnavailable(ConnectionError):
@@ -46,11 +45,6 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
-
-
-def create_schema(engine: Engine) -> None:
-    """Create missing tables (the Alembic migrations will take this over)."""
-    Base.metadata.create_all(engine)
 
 
 def ping(engine: Engine, faults: FaultSet) -> None:

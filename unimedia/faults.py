@@ -38,6 +38,13 @@ def _seconds(raw: str) -> str:
     return raw
 
 
+def _positive_int(raw: str) -> str:
+    value = int(raw)
+    if not 1 <= value <= 1_000_000:
+        raise ValueError("must be a whole number from 1 to 1000000")
+    return raw
+
+
 def _text(raw: str) -> str:
     if not raw:
         raise ValueError("must not be empty")
@@ -91,6 +98,43 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
         ),
         "slow_download": FaultDefinition(
             "content downloads wait that many seconds (default 1.0) first", "1.0", _seconds
+        ),
+        "slow_list": FaultDefinition(
+            "media listings (v2 and v1) wait that many seconds (default 1.0) first", "1.0", _seconds
+        ),
+        "slow_tail": FaultDefinition(
+            "that fraction (default 0.05) of /api/ requests take 1.5 s longer; median unchanged",
+            "0.05",
+            _ratio,
+        ),
+        "legacy_field_renamed": FaultDefinition(
+            "v1 images answer 'filename' where the frozen contract says 'file_name'"
+        ),
+        "legacy_type_changed": FaultDefinition(
+            "v1 videos answer 'videoId' as a string where the frozen contract says integer"
+        ),
+        "v2_field_removed": FaultDefinition("v2 media objects lose their 'kind' field"),
+        "truncated_download": FaultDefinition(
+            "downloads stop about 10% short of the stored bytes (Content-Length agrees)"
+        ),
+        "migration_drops_records": FaultDefinition(
+            "the unification migration silently skips every Nth legacy record (default 100)",
+            "100",
+            _positive_int,
+        ),
+        "missing_authz": FaultDefinition(
+            "lookups by id skip the owner check: any user reads, downloads, deletes any media"
+        ),
+        "missing_security_headers": FaultDefinition(
+            "responses lack CSP, X-Content-Type-Options, X-Frame-Options, Referrer-Policy"
+        ),
+        "memory_leak": FaultDefinition(
+            "every request keeps that many KiB (default 256) forever: resident memory grows",
+            "256",
+            _positive_int,
+        ),
+        "readiness_lies": FaultDefinition(
+            "storage turns read-only (uploads fail) but /readyz still reports it ok"
         ),
     }
 )

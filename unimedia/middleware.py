@@ -12,6 +12,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from unimedia.faults import FaultSet
 from unimedia.problems import problem_response
 
 access_logger = logging.getLogger("unimedia.access")
@@ -22,10 +23,16 @@ _MULTIPART_SLACK = 64 * 1024
 
 class AccessLogMiddleware:
     """One JSON line per request: method, path, status, duration. Never the query string or
-    headers, which is where tokens and passwords would be."""
+    headers, which is where tokens and passwords would be.
 
-    def __init__(self, app: ASGIApp) -> None:
+    The ``memory_leak`` fault lives here: a "recent requests" debug buffer that was meant
+    to be bounded and is not, each entry dragging a response-sized buffer along.
+    """
+
+    def __init__(self, app: ASGIApp, *, faults: FaultSet | None = None) -> None:
         self.app = app
+        self.faults = faults or FaultSet.none()
+        self.leaked: list[bytes] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,6 +58,10 @@ class AccessLogMiddleware:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             }
             access_logger.info(json.dumps(line, separators=(",", ":")))
+            if self.faults.active("memory_leak"):
+                # Filled with a non-zero byte so the pages are really touched (resident).
+                kib = int(self.faults.param_float("memory_leak"))
+                self.leaked.append(b"\xa5" * (kib * 1024))
 
 
 class BodySizeLimitMiddleware:

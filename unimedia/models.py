@@ -1,9 +1,14 @@
 """The unified schema: users, media and their tags (SQLAlchemy 2 declarative).
 
 Tags live in their own table rather than a comma string so that "exactly this tag" is an
-indexed equality, not a LIKE pattern that ``%`` or ``_`` in a tag would break. The legacy
-per-type tables and the Alembic migration to this schema come later; ``Media.kind`` is what
-the legacy ``/api/v1/images|videos|documents`` views will filter on.
+indexed equality, not a LIKE pattern that ``%`` or ``_`` in a tag would break.
+
+``Media.kind`` is what the legacy ``/api/v1/images|videos|documents`` views filter on, and
+``(kind, legacy_id)`` is the integer id those views show: for a record migrated from the
+old per-kind tables it *is* that table's id (so ids stay mappable across the unification
+migration and its downgrade), for a new upload it is the next free number of its kind. The
+old tables themselves live in :mod:`unimedia.legacy_models`; this module is the schema the
+Alembic head revision creates.
 """
 
 from __future__ import annotations
@@ -12,7 +17,15 @@ import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -106,6 +119,14 @@ class User(Base):
 
 class Media(Base):
     __tablename__ = "media"
+    __table_args__ = (
+        # A unique index rather than a constraint: the migration creates it after the bulk
+        # copy (faster), which SQLite allows only for an index.
+        Index("uq_media_kind_legacy_id", "kind", "legacy_id", unique=True),
+        # "My newest media" is the hot query of every listing: owner filter + order.
+        Index("ix_media_owner_created", "owner", "created_at"),
+        Index("ix_media_kind_created", "kind", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     owner: Mapped[str] = mapped_column(
@@ -119,6 +140,12 @@ class Media(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    legacy_id: Mapped[int] = mapped_column(Integer)
+    # What the legacy per-kind contracts report; None where the bytes did not tell.
+    width: Mapped[int | None] = mapped_column(Integer, default=None)
+    height: Mapped[int | None] = mapped_column(Integer, default=None)
+    duration_seconds: Mapped[float | None] = mapped_column(Float, default=None)
+    pages: Mapped[int | None] = mapped_column(Integer, default=None)
 
     tag_rows: Mapped[list[MediaTag]] = relationship(
         back_populates="media",

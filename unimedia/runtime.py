@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from unimedia.faults import FaultSet
+from unimedia.metrics import Metrics
 from unimedia.settings import Settings
 from unimedia.storage import BlobStore
 
@@ -21,6 +22,7 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     store: BlobStore
+    metrics: Metrics
     blob_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

@@ -1,9 +1,10 @@
 """Media operations shared by every API that serves the unified store.
 
-The v2 routers call this today; the legacy v1 routers will call the same methods, which is
-why visibility rules and the blob reference counting live here and not in a router. The
-faults that a shared query bug would cause (``listing_drops_records``,
-``delete_ignored``) are planted here too, so they show through every API alike.
+The v2 routers and the legacy v1 routers call the same methods, which is why visibility
+rules, the per-kind numbering and the blob reference counting live here and not in a
+router. The faults that a shared query bug would cause (``listing_drops_records``,
+``delete_ignored``, ``missing_authz``) are planted here too, so they show through every
+API alike.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import BinaryIO
 
 from sqlalchemy import Select, func, select
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from unimedia.faults import FaultSet
 from unimedia.models import Kind, Media, MediaTag, User, kind_of
+from unimedia.probe import probe_file
 from unimedia.storage import BlobStore
 
 logger = logging.getLogger(__name__)
@@ -58,6 +61,13 @@ def normalise_content_type(raw: str | None) -> str:
     return essence.strip().lower() + (sep + params if sep else "")
 
 
+class Order(StrEnum):
+    """``NEWEST`` is the v2 listing; ``NUMBER`` (ascending per-kind id) the legacy ones."""
+
+    NEWEST = "newest"
+    NUMBER = "number"
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     items: list[Media]
@@ -90,6 +100,19 @@ class MediaService:
         query = select(Media)
         return query if viewer.is_admin else query.where(Media.owner == viewer.username)
 
+    def _readable(self, viewer: User) -> Select[tuple[Media]]:
+        """What a by-id lookup may return. The ``missing_authz`` fault is the classic
+        IDOR: listings still filter by owner, the lookup by id forgot to."""
+        if self._faults.active("missing_authz"):
+            return select(Media)
+        return self._visible(viewer)
+
+    def _next_number(self, kind: Kind) -> int:
+        # Under the blob lock, so two uploads in this process never take the same number;
+        # the unique (kind, legacy_id) constraint catches any other writer.
+        highest = self._session.scalar(select(func.max(Media.legacy_id)).where(Media.kind == kind))
+        return (highest or 0) + 1
+
     def upload(
         self,
         *,
@@ -103,17 +126,28 @@ class MediaService:
         """Store the bytes and their metadata; raises BlobTooLarge or OSError."""
         staged = self._store.stage(stream, limit=limit)
         content_type = normalise_content_type(content_type)
+        kind = kind_of(content_type)
+        try:
+            info = probe_file(staged.temp_path, kind)
+        except BaseException:
+            self._store.discard(staged)
+            raise
         media = Media(
             owner=owner.username,
             filename=filename,
             content_type=content_type,
-            kind=kind_of(content_type),
+            kind=kind,
             size=staged.size,
             sha256=staged.sha256,
+            width=info.width,
+            height=info.height,
+            duration_seconds=info.duration_seconds,
+            pages=info.pages,
             tag_rows=[MediaTag(tag=tag, position=i) for i, tag in enumerate(tags)],
         )
         with self._lock:
             try:
+                media.legacy_id = self._next_number(kind)
                 self._store.commit(staged)
                 self._session.add(media)
                 self._session.commit()
@@ -131,33 +165,65 @@ class MediaService:
         viewer: User,
         kind: Kind | None = None,
         tag: str | None = None,
+        owner: str | None = None,
+        after_number: int | None = None,
+        order: Order = Order.NEWEST,
         limit: int = 50,
         offset: int = 0,
+        count: bool = True,
     ) -> Page:
-        """Newest first."""
+        """One page of the media ``viewer`` may see, newest first or by per-kind number.
+
+        ``owner`` narrows the view (an ordinary user asking for someone else's gets an
+        empty page, not an error); ``after_number`` is the legacy cursor (ascending order);
+        ``count=False`` skips the total, which cursor paging never shows.
+        """
         query = self._visible(viewer)
         if kind is not None:
             query = query.where(Media.kind == kind)
         if tag is not None:
             query = query.where(Media.tag_rows.any(MediaTag.tag == tag))
-        total = self._session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        if self._faults.active("listing_drops_records"):
-            # The planted bug: an off-by-one in the paging offset hides the newest record,
-            # and the count is "corrected" to match.
-            offset, total = offset + 1, max(total - 1, 0)
-        rows = self._session.scalars(
-            query.order_by(Media.created_at.desc(), Media.id.desc()).limit(limit).offset(offset)
+        if owner is not None:
+            query = query.where(Media.owner == owner)
+        if after_number is not None:
+            query = query.where(Media.legacy_id > after_number)
+        total = (
+            self._session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            if count
+            else -1
         )
+        if self._faults.active("listing_drops_records"):
+            # The planted bug: an off-by-one in the paging offset hides the first record,
+            # and the count is "corrected" to match.
+            offset, total = offset + 1, max(total - 1, 0) if count else total
+        ordering = (
+            (Media.created_at.desc(), Media.id.desc())
+            if order is Order.NEWEST
+            else (Media.legacy_id.asc(),)
+        )
+        rows = self._session.scalars(query.order_by(*ordering).limit(limit).offset(offset))
         return Page(list(rows), total)
 
     def get(self, *, viewer: User, media_id: str) -> Media:
-        media = self._session.scalar(self._visible(viewer).where(Media.id == media_id))
+        media = self._session.scalar(self._readable(viewer).where(Media.id == media_id))
         if media is None:
             raise MediaNotFound(media_id)
         return media
 
+    def get_by_number(self, *, viewer: User, kind: Kind, number: int) -> Media:
+        """The media a legacy id names: ``img_7`` is image number 7."""
+        media = self._session.scalar(
+            self._readable(viewer).where(Media.kind == kind, Media.legacy_id == number)
+        )
+        if media is None:
+            raise MediaNotFound(f"{kind.value} {number}")
+        return media
+
     def delete(self, *, viewer: User, media_id: str) -> None:
-        media = self.get(viewer=viewer, media_id=media_id)
+        self.remove(self.get(viewer=viewer, media_id=media_id))
+
+    def remove(self, media: Media) -> None:
+        """Delete media already looked up (with the viewer's rights) and maybe its blob."""
         if self._faults.active("delete_ignored"):
             return  # the planted bug: the delete is acknowledged and forgotten
         with self._lock:

@@ -46,7 +46,8 @@ class StagedBlob:
 
 
 class BlobStore:
-    """Blobs under ``root``; faults ``storage_readonly`` and ``corrupt_upload`` live here."""
+    """Blobs under ``root``; faults ``storage_readonly``, ``readiness_lies`` (the broken disk
+    half of it) and ``corrupt_upload`` live here."""
 
     def __init__(self, root: Path, *, faults: FaultSet) -> None:
         self.root = root
@@ -66,7 +67,8 @@ class BlobStore:
         return self.path(sha256).is_file()
 
     def _check_writable(self) -> None:
-        if self._faults.active("storage_readonly"):
+        # ``readiness_lies`` breaks the disk the same way; only what /readyz says differs.
+        if self._faults.active("storage_readonly") or self._faults.active("readiness_lies"):
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self.root))
 
     def stage(self, stream: BinaryIO, *, limit: int) -> StagedBlob:

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unimedia.accounts import Role, generated_accounts, load_accounts_file
-from unimedia.db import create_schema, make_engine
+from unimedia.db import make_engine
 from unimedia.errors import ConfigError
 from unimedia.models import User
+from unimedia.schema import prepare_schema
 from unimedia.seed import seed_accounts
 from unimedia.settings import load_settings
 
@@ -59,7 +60,7 @@ def test_malformed_accounts_files_are_one_line_errors(
 def test_seeding_is_idempotent_and_updates_passwords(tmp_path: Path) -> None:
     path = tmp_path / "accounts.json"
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    create_schema(engine)
+    prepare_schema(engine)
 
     def seed(password: str) -> str:
         document = {"accounts": [{"username": "alice", "password": password, "role": "user"}]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from typing import Annotated
@@ -97,3 +98,27 @@ def planted_error_rate(faults: FaultsDep) -> None:
     # Not security-relevant randomness: it decides which requests fail.
     if faults.active("error_rate") and random.random() < faults.param_float("error_rate"):  # noqa: S311
         raise internal_error()
+
+
+#: ``slow_tail``: how much slower the unlucky requests are. Large against a median of a
+#: few milliseconds, so p99 moves by seconds while the median stays where it was.
+SLOW_TAIL_SECONDS = 1.5
+
+
+async def planted_slow_tail(faults: FaultsDep) -> None:
+    """The ``slow_tail`` fault: a small share of API requests stall (a lock convoy, a GC
+    pause): percentiles move, the median does not."""
+    if faults.active("slow_tail") and random.random() < faults.param_float("slow_tail"):  # noqa: S311
+        await asyncio.sleep(SLOW_TAIL_SECONDS)
+
+
+async def planted_slow_list(faults: FaultsDep) -> None:
+    """The ``slow_list`` fault: listings wait first (a lost index), without blocking the loop."""
+    if faults.active("slow_list"):
+        await asyncio.sleep(faults.param_float("slow_list"))
+
+
+async def planted_slow_download(faults: FaultsDep) -> None:
+    """The ``slow_download`` fault: downloads stall, without blocking the event loop."""
+    if faults.active("slow_download"):
+        await asyncio.sleep(faults.param_float("slow_download"))

@@ -1,4 +1,5 @@
-"""Operations endpoints, no authentication: ``/healthz``, ``/readyz``, ``/version``.
+"""Operations endpoints, no authentication: ``/healthz``, ``/readyz``, ``/version``,
+``/metrics`` (Prometheus text format; see :mod:`unimedia.metrics`).
 
 ``/healthz`` says the process serves HTTP (restart me if not); ``/readyz`` says it can do
 its job (database and storage), so a load balancer sends traffic only when both work.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.concurrency import run_in_threadpool
 
 from unimedia import __version__
 from unimedia.api.deps import FaultsDep, RuntimeDep, SettingsDep
@@ -40,9 +43,11 @@ def _check(name: str, probe: Callable[[], object]) -> str:
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 def readyz(runtime: RuntimeDep) -> JSONResponse:
+    # The planted bug of ``readiness_lies``: a storage result cached at startup.
+    lying = runtime.faults.active("readiness_lies")
     checks = {
         "database": _check("database", lambda: ping(runtime.engine, runtime.faults)),
-        "storage": _check("storage", runtime.store.probe),
+        "storage": "ok" if lying else _check("storage", runtime.store.probe),
     }
     ready = all(result == "ok" for result in checks.values())
     body = Readiness(status="ready" if ready else "not_ready", checks=checks)
@@ -55,3 +60,14 @@ def version(settings: SettingsDep, faults: FaultsDep) -> VersionOut:
     return VersionOut(
         version=reported or __version__, commit=settings.commit, build_time=settings.build_time
     )
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+)
+async def metrics(runtime: RuntimeDep) -> Response:
+    # Collecting counts media in the database and reads /proc: off the event loop.
+    body = await run_in_threadpool(runtime.metrics.exposition)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
