@@ -193,6 +193,36 @@ def baseline_calibrate(
     )
 
 
+@cli.group()
+def contract() -> None:
+    """API contracts: compare OpenAPI documents."""
+
+
+@contract.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def contract_diff(old: Path, new: Path, output: str) -> None:
+    """Classify every change from OLD to NEW (JSON or YAML OpenAPI 3.0/3.1).
+
+    Exit 1 when anything is breaking, 0 when every change is safe, 2 when a file cannot
+    be read.
+    """
+    from postdeploy.contract import SpecError, diff_specs, load_spec
+    from postdeploy.contract.render import render_json, render_text
+
+    try:
+        changes = diff_specs(load_spec(old), load_spec(new))
+    except SpecError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INCONCLUSIVE)
+    render = render_json if output == "json" else render_text
+    click.echo(render(changes, str(old), str(new)))
+    sys.exit(ExitCode.NO_GO if any(change.breaking for change in changes) else ExitCode.GO)
+
+
 def _logging(*, verbose: bool, debug: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
