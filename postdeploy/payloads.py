@@ -6,7 +6,7 @@ import os
 import struct
 import zlib
 
-__all__ = ["png"]
+__all__ = ["mp4", "pdf", "png"]
 
 
 def png(width: int = 32, height: int = 32) -> bytes:
@@ -24,4 +24,25 @@ def png(width: int = 32, height: int = 32) -> bytes:
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
+    )
+
+
+def mp4() -> bytes:
+    """A small ISO-BMFF file (``ftyp``, ``mdat`` of random bytes): unique, typed as video."""
+
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload) + 8) + kind + payload
+
+    return box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41") + box(b"mdat", os.urandom(2048))
+
+
+def pdf() -> bytes:
+    """A one-page PDF whose title is random: unique bytes, a real document type."""
+    title = os.urandom(8).hex()
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n"
+        + f"4 0 obj << /Title ({title}) >> endobj\n".encode()
+        + b"trailer << /Root 1 0 R /Info 4 0 R >>\n%%EOF\n"
     )
