@@ -136,7 +136,7 @@ def baseline() -> None:
 
 
 @baseline.command("record")
-@click.option("--stage", type=click.Choice(["load"]), required=True)
+@click.option("--stage", type=click.Choice(["load", "contracts"]), required=True)
 @click.option("--target", "url", metavar="URL", help="The known-good release (default: embedded).")
 @click.option("--load-profile", help="quick, standard or soak (default: quick when embedded).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path))
@@ -148,6 +148,9 @@ def baseline_record(
     from postdeploy.stages.load_stage import chosen_profile
 
     _logging(verbose=True, debug=False)
+    if stage == "contracts":
+        _record_contract(url, config_file)
+        return
     try:
         config = load_config(config_file=config_file, overrides={"url": url})
         if load_profile:
@@ -158,6 +161,18 @@ def baseline_record(
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.INCONCLUSIVE)
     click.echo(f"recorded {run.requests} requests over {len(run.endpoints)} endpoints → {path}")
+
+
+def _record_contract(url: str | None, config_file: Path | None) -> None:
+    from postdeploy.contract.record import record_contract_baseline
+
+    try:
+        config = load_config(config_file=config_file, overrides={"url": url})
+        path, count = record_contract_baseline(config)
+    except PostdeployError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INCONCLUSIVE)
+    click.echo(f"recorded the OpenAPI document and {count} example exchanges → {path}")
 
 
 @baseline.command("calibrate")
@@ -173,6 +188,9 @@ def baseline_calibrate(
     from postdeploy.stages.load_stage import chosen_profile
 
     _logging(verbose=True, debug=False)
+    if stage == "contracts":
+        _record_contract(url, config_file)
+        return
     try:
         config = load_config(config_file=config_file, overrides={"url": url})
         if load_profile:

@@ -22,9 +22,7 @@ KNOWN_STAGE_NAMES = (
 
 REGISTRY: tuple[Stage, ...] = (
     PytestStage(name="smoke", marker="smoke", paths=("suites",), timeout_s=60.0),
-    PytestStage(
-        name="integration", marker="integration", paths=("suites/integration",), workers=2
-    ),
+    PytestStage(name="integration", marker="integration", paths=("suites/integration",), workers=2),
     LoadStage(),
 )
 
