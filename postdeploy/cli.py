@@ -211,6 +211,39 @@ def baseline_calibrate(
     )
 
 
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--compare", is_flag=True, help="Compare the records now with FILE instead.")
+@click.option("--database-url", metavar="URL", help="Read straight from a (read-only) database.")
+@click.option("--blob-dir", type=click.Path(path_type=Path), help="Blob store, for content.")
+@click.option("--target", "url", metavar="URL", help="Read through the legacy APIs as admin.")
+@click.option("--sample", "sample_size", type=int, default=1000, show_default=True)
+@click.option("--config", "config_file", type=click.Path(path_type=Path))
+def snapshot(
+    file: Path, compare: bool, database_url: str | None, blob_dir: Path | None,
+    url: str | None, sample_size: int, config_file: Path | None,
+) -> None:  # fmt: skip
+    """Snapshot the media records to FILE before a deploy, or --compare after it.
+
+    With --compare: exit 0 when nothing was lost, 1 on data loss (the ids are listed),
+    2 when the records or the snapshot cannot be read.
+    """
+    from postdeploy.snapshot.cli import run_snapshot
+
+    _logging(verbose=True, debug=False)
+    try:
+        lines, lost = run_snapshot(
+            file, compare=compare, database_url=database_url, blob_dir=blob_dir,
+            url=url, sample_size=sample_size, config_file=config_file,
+        )  # fmt: skip
+    except PostdeployError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INCONCLUSIVE)
+    for line in lines:
+        click.echo(line)
+    sys.exit(ExitCode.NO_GO if lost else ExitCode.GO)
+
+
 @cli.group()
 def contract() -> None:
     """API contracts: compare OpenAPI documents."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from postdeploy.errors import ConfigError
 from postdeploy.stages.base import Stage, StageContext
+from postdeploy.stages.data_stage import DataStage
 from postdeploy.stages.load_stage import LoadStage
 from postdeploy.stages.pytest_stage import PytestStage
 
@@ -23,6 +24,8 @@ KNOWN_STAGE_NAMES = (
 REGISTRY: tuple[Stage, ...] = (
     PytestStage(name="smoke", marker="smoke", paths=("suites",), timeout_s=60.0),
     PytestStage(name="integration", marker="integration", paths=("suites/integration",), workers=2),
+    PytestStage(name="contracts", marker="contract", paths=("suites/contracts",)),
+    DataStage(),
     LoadStage(),
 )
 
