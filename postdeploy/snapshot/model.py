@@ -63,6 +63,13 @@ def normalise_time(value: Any) -> str:
     return str(value)
 
 
+_NAMES = tuple(Record.__dataclass_fields__)
+
+
+def _as_dict(record: Record) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in _NAMES}
+
+
 def key_hash(key: str) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest(), "big")
 
@@ -85,7 +92,8 @@ def write_snapshot(
         for record in records:
             if record.filename.startswith(OWN_PREFIXES):
                 continue
-            out.write(json.dumps(asdict(record), separators=(",", ":")) + "\n")
+            # not dataclasses.asdict: it deep-copies, a third of the time at 100 000 records
+            out.write(json.dumps(_as_dict(record), separators=(",", ":")) + "\n")
             header.total += 1
             group = f"{record.kind}/{record.owner}"
             header.counts[group] = header.counts.get(group, 0) + 1
