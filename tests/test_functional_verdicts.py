@@ -26,7 +26,10 @@ CASES = {
 
 
 def test_clean_service_is_go_with_every_functional_stage(run_cli, base_env) -> None:
-    result = run_cli("verify", "--profile", "full", env=base_env())
+    """The functional stages only: whether the load stage can judge depends on how busy the
+    machine is (it says INCONCLUSIVE when it cannot), and its GO is proven by its own tests."""
+    stages = "smoke,integration,contracts,data"
+    result = run_cli("verify", "--profile", "full", "--stages", stages, env=base_env(), timeout=900)
     verdict = result.verdict
     stages = {stage["name"]: stage for stage in verdict["stages"]}
     assert verdict["decision"] == "GO", result.stdout + result.stderr
@@ -39,7 +42,7 @@ def test_clean_service_is_go_with_every_functional_stage(run_cli, base_env) -> N
 def test_fault_makes_full_verify_no_go(run_cli, base_env, fault: str) -> None:
     trigger, stage = CASES[fault]
     env = base_env(UNIMEDIA_FAULTS=fault, POSTDEPLOY_LOAD_PROFILE="2u2s")
-    result = run_cli("verify", "--profile", "full", env=env)
+    result = run_cli("verify", "--profile", "full", env=env, timeout=900)
     verdict = result.verdict
     assert result.exit_code == 1, result.stdout + result.stderr
     assert verdict["decision"] == "NO_GO"
