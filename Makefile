@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 		{ echo "error: postdeploy needs Python 3.11 or newer ($(PYTHON) is older)"; exit 2; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || \
 		{ echo "error: cannot create a virtual environment; on Debian: apt-get install python3-venv"; exit 2; }
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[unimedia,load,security,ui,monitoring,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[unimedia,load,security,ui,monitoring,contracts,dev]'
 	@touch $@
 
 ## tools: Chromium and Node.js from Debian when missing; Allure 3 + axe-core into tools/

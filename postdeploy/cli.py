@@ -170,7 +170,7 @@ def baseline() -> None:
 
 
 @baseline.command("record")
-@click.option("--stage", type=click.Choice(["load"]), required=True)
+@click.option("--stage", type=click.Choice(["load", "contracts"]), required=True)
 @click.option("--target", "url", metavar="URL", help="The known-good release (default: embedded).")
 @click.option("--load-profile", help="quick, standard or soak (default: quick when embedded).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path))
@@ -182,6 +182,9 @@ def baseline_record(
     from postdeploy.stages.load_stage import chosen_profile
 
     _logging(verbose=True, debug=False)
+    if stage == "contracts":
+        _record_contract(url, config_file)
+        return
     try:
         config = load_config(config_file=config_file, overrides={"url": url})
         if load_profile:
@@ -192,6 +195,18 @@ def baseline_record(
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.INCONCLUSIVE)
     click.echo(f"recorded {run.requests} requests over {len(run.endpoints)} endpoints → {path}")
+
+
+def _record_contract(url: str | None, config_file: Path | None) -> None:
+    from postdeploy.contract.record import record_contract_baseline
+
+    try:
+        config = load_config(config_file=config_file, overrides={"url": url})
+        path, count = record_contract_baseline(config)
+    except PostdeployError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INCONCLUSIVE)
+    click.echo(f"recorded the OpenAPI document and {count} example exchanges → {path}")
 
 
 @baseline.command("calibrate")
@@ -207,6 +222,9 @@ def baseline_calibrate(
     from postdeploy.stages.load_stage import chosen_profile
 
     _logging(verbose=True, debug=False)
+    if stage == "contracts":
+        _record_contract(url, config_file)
+        return
     try:
         config = load_config(config_file=config_file, overrides={"url": url})
         if load_profile:
@@ -327,6 +345,69 @@ def rules_command(scale: str, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--compare", is_flag=True, help="Compare the records now with FILE instead.")
+@click.option("--database-url", metavar="URL", help="Read straight from a (read-only) database.")
+@click.option("--blob-dir", type=click.Path(path_type=Path), help="Blob store, for content.")
+@click.option("--target", "url", metavar="URL", help="Read through the legacy APIs as admin.")
+@click.option("--sample", "sample_size", type=int, default=1000, show_default=True)
+@click.option("--config", "config_file", type=click.Path(path_type=Path))
+def snapshot(
+    file: Path, compare: bool, database_url: str | None, blob_dir: Path | None,
+    url: str | None, sample_size: int, config_file: Path | None,
+) -> None:  # fmt: skip
+    """Snapshot the media records to FILE before a deploy, or --compare after it.
+
+    With --compare: exit 0 when nothing was lost, 1 on data loss (the ids are listed),
+    2 when the records or the snapshot cannot be read.
+    """
+    from postdeploy.snapshot.cli import run_snapshot
+
+    _logging(verbose=True, debug=False)
+    try:
+        lines, lost = run_snapshot(
+            file, compare=compare, database_url=database_url, blob_dir=blob_dir,
+            url=url, sample_size=sample_size, config_file=config_file,
+        )  # fmt: skip
+    except PostdeployError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INCONCLUSIVE)
+    for line in lines:
+        click.echo(line)
+    sys.exit(ExitCode.NO_GO if lost else ExitCode.GO)
+
+
+@cli.group()
+def contract() -> None:
+    """API contracts: compare OpenAPI documents."""
+
+
+@contract.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def contract_diff(old: Path, new: Path, output: str) -> None:
+    """Classify every change from OLD to NEW (JSON or YAML OpenAPI 3.0/3.1).
+
+    Exit 1 when anything is breaking, 0 when every change is safe, 2 when a file cannot
+    be read.
+    """
+    from postdeploy.contract import SpecError, diff_specs, load_spec
+    from postdeploy.contract.render import render_json, render_text
+
+    try:
+        changes = diff_specs(load_spec(old), load_spec(new))
+    except SpecError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.INCONCLUSIVE)
+    render = render_json if output == "json" else render_text
+    click.echo(render(changes, str(old), str(new)))
+    sys.exit(ExitCode.NO_GO if any(change.breaking for change in changes) else ExitCode.GO)
 
 
 def _logging(*, verbose: bool, debug: bool) -> None:

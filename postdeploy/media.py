@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from postdeploy.payloads import png
 
-__all__ = ["MEDIA_PATH", "Uploaded", "delete_tagged", "upload_media"]
+__all__ = [
+    "MARKER_TAG",
+    "MEDIA_PATH",
+    "Uploaded",
+    "check_filename",
+    "delete_tagged",
+    "run_id_of",
+    "sweep_leftovers",
+    "upload_media",
+]
 
 MEDIA_PATH = "/api/v2/media"
 MAX_SWEEP_PAGES = 50
+#: Carried by every write of every run beside the run's own tag, so that the leftovers of
+#: any earlier run can be found with one exact-tag listing.
+MARKER_TAG = "postdeploy"
+#: Recent media scanned for untaggable leftovers (legacy v1 uploads carry no tags; their
+#: file name carries the run id instead).
+RECENT_SCAN = 200
+_RUN_ID = re.compile(r"(?:postdeploy-run=|postdeploy-)(\d{8}T\d{6}Z-[0-9a-f]{4})")
 
 
 @dataclass(frozen=True)
@@ -44,7 +62,9 @@ def upload_media(
     """Upload ``content`` (default: a fresh random PNG) tagged with ``tag``."""
     body = png() if content is None else content
     response = client.post(
-        MEDIA_PATH, files={"file": (filename, body, content_type)}, data={"tags": tag}
+        MEDIA_PATH,
+        files={"file": (filename, body, content_type)},
+        data={"tags": f"{MARKER_TAG},{tag}"},
     )
     return Uploaded(body, filename, content_type, response)
 
@@ -65,3 +85,56 @@ def delete_tagged(client: httpx.Client, tag: str) -> int:
         if not ids & deleted:
             break
     return len(deleted)
+
+
+def check_filename(run_id: str, name: str) -> str:
+    """A file name that carries the run id: how an untaggable (v1) upload is traced back."""
+    return f"postdeploy-{run_id}-{name}"
+
+
+def run_id_of(text: str) -> str | None:
+    """The run id in a tag (``postdeploy-run=<id>``) or a check's file name, if any."""
+    match = _RUN_ID.search(text)
+    return match.group(1) if match else None
+
+
+def _started(run_id: str) -> datetime:
+    stamp = run_id.split("-", 1)[0]
+    return datetime(
+        int(stamp[0:4]), int(stamp[4:6]), int(stamp[6:8]),
+        int(stamp[9:11]), int(stamp[11:13]), int(stamp[13:15]), tzinfo=UTC,
+    )  # fmt: skip
+
+
+def sweep_leftovers(
+    admin: httpx.Client, current_run_id: str, *, older_than_s: float, now: datetime | None = None
+) -> list[str]:
+    """Delete what earlier runs left behind; return the ids deleted.
+
+    A leftover is media tagged :data:`MARKER_TAG` (or, among the newest, named by
+    :func:`check_filename`) whose run id is not ours and started more than ``older_than_s``
+    ago — so a second run going on at the same time keeps its data. Bounded: a few pages.
+    """
+    now = now or datetime.now(UTC)
+    candidates: dict[str, str] = {}
+    for params in ({"tag": MARKER_TAG, "limit": 200}, {"limit": RECENT_SCAN}):
+        listing = admin.get(MEDIA_PATH, params=params)
+        if listing.status_code != 200:
+            continue
+        for item in listing.json().get("items", []):
+            texts = [*item.get("tags", []), str(item.get("filename", ""))]
+            run_id = next((found for t in texts if (found := run_id_of(t))), None)
+            if run_id and run_id != current_run_id:
+                candidates[str(item["id"])] = run_id
+    deleted = []
+    for media_id, run_id in candidates.items():
+        try:
+            age = (now - _started(run_id)).total_seconds()
+        except ValueError:
+            continue
+        if age >= older_than_s and admin.delete(f"{MEDIA_PATH}/{media_id}").status_code in (
+            204,
+            404,
+        ):
+            deleted.append(media_id)
+    return deleted

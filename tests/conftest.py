@@ -90,7 +90,9 @@ class CliRun:
 def run_cli(tmp_path: Path) -> Callable[..., CliRun]:
     """Run the real ``postdeploy`` command line in a subprocess."""
 
-    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliRun:
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 180
+    ) -> CliRun:
         report_dir = tmp_path / "reports"
         if env is None:
             env = clean_environment()
@@ -102,7 +104,7 @@ def run_cli(tmp_path: Path) -> Callable[..., CliRun]:
             text=True,
             env=env,
             cwd=cwd or tmp_path,
-            timeout=180,
+            timeout=timeout,
             check=False,
         )
         return CliRun(completed.returncode, completed.stdout, completed.stderr, report_dir)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from postdeploy.errors import ConfigError
 from postdeploy.stages.base import Stage, StageContext
+from postdeploy.stages.data_stage import DataStage
 from postdeploy.stages.load_stage import LoadStage
 from postdeploy.stages.monitoring_stage import MonitoringStage
 from postdeploy.stages.pytest_stage import PytestStage
@@ -28,6 +29,9 @@ REGISTRY: tuple[Stage, ...] = (
     # One Chromium per xdist worker, as many workers as the reference machine's cores.
     PytestStage(name="e2e", marker="e2e", paths=("e2e",), timeout_s=180.0, workers=2),
     MonitoringStage(),
+    PytestStage(name="integration", marker="integration", paths=("suites/integration",), workers=2),
+    PytestStage(name="contracts", marker="contract", paths=("suites/contracts",)),
+    DataStage(),
     LoadStage(),
 )
 

@@ -66,7 +66,10 @@ class PytestStage:
                     command,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    env=target_environment(context.target, context.run_id),
+                    env=target_environment(context.target, context.run_id)
+                    # the suites' only way to know the target is the embedded reference
+                    # (whose frozen contract ships with the code)
+                    | ({"POSTDEPLOY_EMBEDDED": "1"} if context.embedded else {}),
                     timeout=self.timeout_s,
                     check=False,
                 )
