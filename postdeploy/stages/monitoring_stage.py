@@ -112,11 +112,14 @@ class MonitoringStage:
     ) -> tuple[tuple[Rule, ...], float]:
         """Probe traffic before and after a "deploy" mark; the instant to evaluate at."""
         wait_for_first_samples(client)
-        window = self.compressed.window_s
+        # Long enough that every window the rules read — the slope window too, and the
+        # earlier instants of the ``for:`` check — lies inside this stage's own traffic, not
+        # in the stage that ran before it.
+        span = max(self.compressed.window_s, self.compressed.long_window_s) + 2.0
         probe = ProbeTraffic(context.target, rate_per_s=self.probe_rate_per_s)
-        probe.run_for(window + 2.0)
+        probe.run_for(span)
         mark = time.time()
-        probe.run_for(window + 2.0)
+        probe.run_for(span)
         # The last scrape must have happened after the traffic: wait for one more interval.
         time.sleep(1.5)
         log.info("monitoring: %d probe requests, %d failed", probe.requests, probe.failures)

@@ -100,7 +100,7 @@ class RuleWindows:
 # 256 KiB per request, MiB per second under the probe's traffic.
 COMPRESSED = RuleWindows(
     window_s=10.0,
-    long_window_s=20.0,
+    long_window_s=15.0,
     for_fast_s=4.0,
     for_slow_s=8.0,
     leak_bytes_per_s=1024 * 1024,
