@@ -14,7 +14,6 @@ or fail, and each worker's at the end of its session.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -31,6 +30,7 @@ from postdeploy.checks import fails_as
 from postdeploy.config import Account, TargetSettings, load_config
 from postdeploy.errors import PostdeployError
 from postdeploy.media import Uploaded, delete_tagged, upload_media
+from postdeploy.runid import run_tag
 
 from .pages import log_in, open_library
 
@@ -162,21 +162,16 @@ def admin_account(postdeploy_target: TargetSettings) -> Account:
 
 
 @pytest.fixture(scope="session")
-def e2e_tag(postdeploy_run_tag: str) -> str:
-    """The run's tag for this stage's writes.
-
-    Not the bare run tag: other stages of the same run sweep that one when they finish, and
-    stages run side by side — an e2e upload would vanish mid-check. The run id is in it, so
-    a person (or a later sweep) still finds every write of the run.
-    """
-    return f"{postdeploy_run_tag}/e2e"
+def e2e_tag(postdeploy_run_id: str) -> str:
+    """The tag every e2e write of this run carries, whichever worker made it."""
+    return f"{run_tag(postdeploy_run_id)}/e2e"
 
 
 @pytest.fixture(scope="session")
-def worker_tag(e2e_tag: str) -> str:
-    """This xdist worker's tag: its end-of-session sweep must not remove what the other
-    worker's checks are still using."""
-    return f"{e2e_tag}/{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+def worker_tag(postdeploy_run_tag: str) -> str:
+    """This worker's own tag (run, stage and xdist worker): its end-of-session sweep must
+    not remove what the other worker's checks, or other stages, are still using."""
+    return postdeploy_run_tag
 
 
 @pytest.fixture(scope="session")

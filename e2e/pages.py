@@ -27,6 +27,7 @@ __all__ = [
     "Payload",
     "delete_via_ui",
     "download_via_ui",
+    "expect_listed",
     "log_in",
     "log_out",
     "media_table",
@@ -103,6 +104,26 @@ def media_table(page: Page, *, admin: bool = False) -> Locator:
 def row_of(page: Page, name: str) -> Locator:
     """The list row whose row header is ``name``."""
     return page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name, exact=True))
+
+
+def expect_listed(page: Page, name: str, *, admin: bool = False, max_pages: int = 20) -> Locator:
+    """Find ``name``'s row on this page or, following "Next page", a later one.
+
+    Other checks and stages write to the same account while this one runs, and the list is
+    newest first: a file seeded a moment ago can already be on page 2. Following the UI's
+    own "Next page" link keeps any filter in force; a file on no page fails the check.
+    """
+    for _ in range(max_pages):
+        expect(media_table(page, admin=admin)).to_be_visible()
+        row = row_of(page, name)
+        if row.count():
+            expect(row).to_be_visible()
+            return row
+        following = page.get_by_role("link", name="Next page")
+        if not following.count():
+            break
+        page.goto(following.get_attribute("href") or "/")
+    raise AssertionError(f"{name} is listed on none of the pages the UI links to")
 
 
 def upload_via_ui(page: Page, payload: Payload, tags: str) -> None:

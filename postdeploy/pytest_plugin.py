@@ -322,9 +322,18 @@ def postdeploy_run_id(pytestconfig: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def postdeploy_run_tag(postdeploy_run_id: str) -> str:
-    """The tag every write of this run carries (``postdeploy-run=<run id>``)."""
-    return run_tag(postdeploy_run_id)
+def postdeploy_run_tag(pytestconfig: pytest.Config, postdeploy_run_id: str) -> str:
+    """The tag every write of this pytest session carries:
+    ``postdeploy-run=<run id>/<stage>/<xdist worker>``.
+
+    Stages of one run go side by side, and each xdist worker sweeps its tag when it ends;
+    with one tag for the whole run, the first session to finish would delete media the
+    others are still checking. The run id leads, so a later run still finds and removes
+    every leftover of this one (:func:`postdeploy.media.sweep_leftovers`).
+    """
+    stage = pytestconfig.stash[_KEY].recorder.stage
+    worker = getattr(pytestconfig, "workerinput", {}).get("workerid", "main")
+    return f"{run_tag(postdeploy_run_id)}/{stage}/{worker}"
 
 
 @pytest.fixture(scope="session")

@@ -139,7 +139,8 @@ def test_explicit_target_and_run_tag(pytester: pytest.Pytester, start_unimedia) 
         """
         def test_target(postdeploy_target, postdeploy_run_tag):
             assert postdeploy_target.url.startswith("http://127.0.0.1:")
-            assert postdeploy_run_tag == "postdeploy-run=fixed-id"
+            # the stage and the xdist worker: a session's sweep keeps off the others' media
+            assert postdeploy_run_tag == "postdeploy-run=fixed-id/demo/main"
         """
     )
     for key, value in server.env().items():
