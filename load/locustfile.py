@@ -17,6 +17,12 @@ per endpoint, so the statistics and the baseline compare like with like.
 
 When ``POSTDEPLOY_SAMPLES_DIR`` is set, every request's latency is written there (one file
 per process) so the judge sees the whole distribution, not Locust's rounded percentiles.
+
+When ``POSTDEPLOY_REFERENCE_HOST`` is set too, the run is *paired*: every other simulated
+user works against that reference release instead of ``--host``, in the same process and
+at the same moments, and each sample says which side it came from. Whatever slows the
+load generator or the machine then slows both sides alike instead of passing for a
+regression (Locust's own statistics mix the two sides; the samples keep them apart).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ RUN_ID = os.environ.get("POSTDEPLOY_RUN_ID", "locust")
 # Its own tag: other stages of the same run sweep their tag while the load is running.
 TAG = f"postdeploy-run={RUN_ID}-load"
 LARGE = 512 * 1024
+SETUP = " [setup]"
 
 
 def _accounts() -> list[tuple[str, str]]:
@@ -48,12 +55,24 @@ def _accounts() -> list[tuple[str, str]]:
 
 
 _ACCOUNTS = itertools.cycle(_accounts() or [("alice", "")])
+REFERENCE_HOST = os.environ.get("POSTDEPLOY_REFERENCE_HOST") or None
+_SIDES = itertools.cycle(("candidate", "reference") if REFERENCE_HOST else ("candidate",))
 
 
 class MediaUser(HttpUser):
     """One person using the media repository through the unified API."""
 
     wait_time = between(0.05, 0.25)
+
+    def __init__(self, environment: object) -> None:
+        self.side = next(_SIDES)
+        if self.side == "reference":
+            self.host = REFERENCE_HOST  # before the client is made for it
+        super().__init__(environment)
+
+    def context(self) -> dict[str, str]:
+        """Passed with every request event: which side of a paired run it belongs to."""
+        return {"side": self.side}
 
     def on_start(self) -> None:
         username, password = next(_ACCOUNTS)
@@ -63,20 +82,26 @@ class MediaUser(HttpUser):
         )  # fmt: skip
         token = response.json().get("access_token", "") if response.ok else ""
         self.client.headers["Authorization"] = f"Bearer {token}"
-        small = self._upload(png(48, 48), "small.png", "image/png")  # visible in v1 as well
-        large = self._upload(random.randbytes(LARGE), "large.bin", "application/octet-stream")
+        # Once per user, like the log-in: named apart so they do not blur the distribution
+        # of the small uploads the judge compares.
+        small = self._upload(png(48, 48), "small.png", "image/png", SETUP)  # visible in v1 too
+        large = self._upload(
+            random.randbytes(LARGE), "large.bin", "application/octet-stream", SETUP
+        )
         self.own = [media_id for media_id in (small, large) if media_id]
 
     def on_stop(self) -> None:
         for media_id in self.own:
             self.client.delete(f"{MEDIA}/{media_id}", name=f"DELETE {MEDIA}/{{id}}")
 
-    def _upload(self, body: bytes, filename: str, content_type: str) -> str | None:
+    def _upload(
+        self, body: bytes, filename: str, content_type: str, suffix: str = ""
+    ) -> str | None:
         response = self.client.post(
             MEDIA,
             files={"file": (filename, body, content_type)},
             data={"tags": TAG},
-            name=f"POST {MEDIA}",
+            name=f"POST {MEDIA}{suffix}",
         )
         return str(response.json()["id"]) if response.status_code == 201 else None
 
@@ -138,10 +163,17 @@ _samples: list[str] = []
 
 @events.request.add_listener
 def _record(
-    request_type: str, name: str, response_time: float, exception: object, **_: object
+    request_type: str,
+    name: str,
+    response_time: float,
+    exception: object,
+    context: dict | None = None,
+    **_: object,
 ) -> None:
     if os.environ.get("POSTDEPLOY_SAMPLES_DIR"):
-        _samples.append(f"{name}\t{response_time:.3f}\t{0 if exception is None else 1}\n")
+        side = (context or {}).get("side", "candidate")
+        failed = 0 if exception is None else 1
+        _samples.append(f"{name}\t{response_time:.3f}\t{failed}\t{side}\n")
 
 
 @events.quitting.add_listener

@@ -56,9 +56,13 @@ class EmbeddedUnimedia:
         watch_pid: int | None = None,
         timeout_s: float = 10.0,
         faults: str | None = None,
+        accounts: tuple[Account, ...] | None = None,
     ) -> None:
-        """``faults=None`` inherits ``UNIMEDIA_FAULTS`` from the environment; "" clears it."""
+        """``faults=None`` inherits ``UNIMEDIA_FAULTS`` from the environment; "" clears it.
+        ``accounts`` (with passwords) are seeded instead of fresh ones: a paired load run
+        logs in to two instances with the same credentials."""
         self._faults = faults
+        self._accounts = accounts
         self._log_path = log_path
         self._watch_pid = watch_pid if watch_pid is not None else os.getpid()
         self._timeout_s = timeout_s
@@ -74,7 +78,7 @@ class EmbeddedUnimedia:
                 "pip install -e '.[unimedia]' (or give --target URL)"
             )
         self._workdir = Path(tempfile.mkdtemp(prefix="postdeploy-unimedia-"))
-        accounts = tuple(
+        accounts = self._accounts or tuple(
             Account(a.username, a.role, Secret(secrets.token_urlsafe(18))) for a in DEFAULT_ACCOUNTS
         )
         accounts_file = self._workdir / "accounts.json"

@@ -6,6 +6,9 @@
 Records one baseline from a clean unimedia, then runs `postdeploy verify --stages load`
 against fresh clean servers (every NO_GO is a false alarm) and against faulty ones (every
 NO_GO naming performance_degradation is a detection). Prints a table; not a test.
+
+With ``--paired`` no baseline file is recorded: each run is what `make verify` does, the
+embedded release (with ``UNIMEDIA_FAULTS``) loaded together with a clean reference.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ from pathlib import Path
 
 from postdeploy.config import password_env_name
 from postdeploy.embedded import EmbeddedUnimedia
+
+
+def verify_paired(faults: str, env: dict[str, str], reports: Path) -> dict:
+    child = dict(env, UNIMEDIA_FAULTS=faults)
+    command = [sys.executable, "-m", "postdeploy", "verify", "--stages", "load"]
+    command += ["--report-dir", str(reports)]
+    subprocess.run(command, env=child, capture_output=True, check=False, timeout=900)
+    return json.loads((reports / "latest" / "verdict.json").read_text())
 
 
 def verify(server: EmbeddedUnimedia, env: dict[str, str], reports: Path) -> dict:
@@ -45,18 +56,8 @@ def verify(server: EmbeddedUnimedia, env: dict[str, str], reports: Path) -> dict
     return json.loads((reports / "latest" / "verdict.json").read_text())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="quick")
-    parser.add_argument("--clean-runs", type=int, default=10)
-    parser.add_argument("--fault-runs", type=int, default=3)
-    parser.add_argument("--fault", action="append", default=[])
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="load-proof-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTDEPLOY_", "UNIMEDIA_"))}
-    env.update(
-        POSTDEPLOY_BASELINE_DIR=str(work / "baselines"), POSTDEPLOY_LOAD_PROFILE=args.profile
-    )
+def record_baseline(env: dict[str, str]) -> None:
+    """``postdeploy baseline record --stage load`` from a clean unimedia."""
     with EmbeddedUnimedia(faults="") as good:
         child = dict(env, POSTDEPLOY_TARGET=good.url or "")
         for account in good.accounts:
@@ -69,6 +70,23 @@ def main() -> None:
             capture_output=True,
             timeout=900,
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="quick")
+    parser.add_argument("--clean-runs", type=int, default=10)
+    parser.add_argument("--fault-runs", type=int, default=3)
+    parser.add_argument("--fault", action="append", default=[])
+    parser.add_argument("--paired", action="store_true", help="no baseline file (make verify)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="load-proof-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTDEPLOY_", "UNIMEDIA_"))}
+    env.update(
+        POSTDEPLOY_BASELINE_DIR=str(work / "baselines"), POSTDEPLOY_LOAD_PROFILE=args.profile
+    )
+    if not args.paired:
+        record_baseline(env)
     rows = []
     for label, faults, runs in [("clean", "", args.clean_runs)] + [
         (fault, fault, args.fault_runs) for fault in args.fault
@@ -76,9 +94,12 @@ def main() -> None:
         decisions = []
         started = time.monotonic()
         for index in range(runs):
-            server = EmbeddedUnimedia(faults=faults)
-            with server:
-                verdict = verify(server, env, work / f"reports-{label}-{index}")
+            reports = work / f"reports-{label}-{index}"
+            if args.paired:
+                verdict = verify_paired(faults, env, reports)
+            else:
+                with EmbeddedUnimedia(faults=faults) as server:
+                    verdict = verify(server, env, reports)
             fired = verdict["triggers_fired"]
             decisions.append(verdict["decision"])
             titles = "; ".join(r["title"] for r in verdict["reasons"][:3])
@@ -94,7 +115,8 @@ def main() -> None:
                 time.monotonic() - started,
             )
         )
-    print(f"\nprofile {args.profile}; baseline recorded once from a clean unimedia")
+    how = "paired with a clean reference" if args.paired else "baseline recorded once"
+    print(f"\nprofile {args.profile}; {how}")
     print(f"{'case':24} {'runs':>4} {'NO_GO':>6} {'INCONCL.':>8} {'time':>7}")
     for label, runs, nogo, inconclusive, seconds in rows:
         print(f"{label:24} {runs:4} {nogo:6} {inconclusive:8} {seconds:6.0f}s")

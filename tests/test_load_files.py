@@ -108,3 +108,17 @@ def test_samples_from_several_processes_are_merged(tmp_path: Path) -> None:
     assert endpoints["GET /a"].failures == 1
     assert endpoints["GET /a"].requests == 3
     assert endpoints["POST /b"].throughput == pytest.approx(0.1)
+
+
+def test_samples_of_a_paired_run_are_kept_apart(tmp_path: Path) -> None:
+    from postdeploy.load.locust_runner import read_samples
+
+    (tmp_path / "samples-1.tsv").write_text(
+        "GET /a\t10.0\t0\treference\nGET /a\t30.0\t0\tcandidate\nGET /a\t0\t1\tcandidate\n"
+        "GET /a\t20.0\t0\n",  # written before sides existed: the candidate's
+        encoding="utf-8",
+    )
+    reference = read_samples(tmp_path, duration_s=1.0, side="reference")["GET /a"]
+    candidate = read_samples(tmp_path, duration_s=1.0)["GET /a"]
+    assert (reference.latencies_ms, reference.failures) == ((10.0,), 0)
+    assert (sorted(candidate.latencies_ms), candidate.failures) == ([20.0, 30.0], 1)

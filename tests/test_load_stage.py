@@ -52,9 +52,12 @@ def test_recorded_baseline_catches_an_error_rate(run_cli, start_unimedia, tmp_pa
 
 
 def test_embedded_target_is_judged_against_a_clean_reference(run_cli, base_env) -> None:
-    # two servers and two Locust runs share the machine: give them a little longer
+    # two servers share the machine with one paired Locust run: give them a little longer
     env = base_env(UNIMEDIA_FAULTS="error_rate:0.3", POSTDEPLOY_LOAD_PROFILE="10u25s")
     result = run_cli("verify", "--stages", "load", env=env)
     assert result.exit_code == 1, result.stdout + result.stderr
     assert result.verdict["triggers_fired"] == ["performance_degradation"]
-    assert "measured side by side" in result.verdict["reasons"][0]["evidence"]
+    assert "loaded together in one paired run" in result.verdict["reasons"][0]["evidence"]
+    # the error rate is the candidate's alone: the clean reference side has none
+    judged = (result.report_dir / "latest" / "stages" / "load" / "judgement.json").read_text()
+    assert '"baseline_error_rate": 0.0' in judged

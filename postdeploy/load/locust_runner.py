@@ -22,7 +22,7 @@ from postdeploy.errors import StageCrashed
 from postdeploy.load.profiles import LoadProfile
 from postdeploy.stages.pytest_stage import PROJECT_ROOT, target_environment
 
-__all__ = ["LOCUSTFILE", "LoadRun", "read_samples", "run_locust"]
+__all__ = ["LOCUSTFILE", "LoadRun", "read_samples", "run_locust", "run_paired"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,57 @@ class LoadRun:
 
 def run_locust(target: TargetSettings, profile: LoadProfile, run_id: str, out_dir: Path) -> LoadRun:
     """Run ``profile`` against ``target``; raise :class:`StageCrashed` if Locust fails."""
+    samples_dir = _run(target, profile, run_id, out_dir, users=profile.users, env={})
+    return _collect(samples_dir, "candidate", profile, out_dir)
+
+
+def run_paired(
+    reference: TargetSettings,
+    candidate: TargetSettings,
+    profile: LoadProfile,
+    run_id: str,
+    out_dir: Path,
+) -> tuple[LoadRun, LoadRun]:
+    """One Locust run loading both releases at once: ``profile.users`` simulated users on
+    each side, interleaved in the same process(es). Returns (reference, candidate).
+
+    Two Locust processes side by side measure their own scheduling as much as the servers:
+    on a busy machine one of them lags and its server looks 20 % slower. Interleaved, both
+    sides share every stall of the load generator and the machine, and only a difference
+    between the releases remains. Both must accept the candidate's accounts.
+    """
+    if reference.url is None:
+        raise StageCrashed("load: no reference URL")
+    samples_dir = _run(
+        candidate, profile, run_id, out_dir,
+        users=2 * profile.users, env={"POSTDEPLOY_REFERENCE_HOST": reference.url},
+    )  # fmt: skip
+    return (
+        _collect(samples_dir, "reference", profile, out_dir),
+        _collect(samples_dir, "candidate", profile, out_dir),
+    )
+
+
+def _collect(samples_dir: Path, side: str, profile: LoadProfile, out_dir: Path) -> LoadRun:
+    endpoints = read_samples(samples_dir, duration_s=float(profile.duration_s), side=side)
+    if not endpoints:
+        raise StageCrashed(
+            f"load: Locust recorded no requests ({side}): " + _tail(out_dir / "locust.log")
+        )
+    log.info("load: %s: %d requests", side, sum(e.requests for e in endpoints.values()))
+    return LoadRun(endpoints, float(profile.duration_s), out_dir)
+
+
+def _run(
+    target: TargetSettings,
+    profile: LoadProfile,
+    run_id: str,
+    out_dir: Path,
+    *,
+    users: int,
+    env: dict[str, str],
+) -> Path:
+    """Run Locust headless; return the directory of its per-request samples."""
     if target.url is None:
         raise StageCrashed("load: no target URL")
     if not LOCUSTFILE.exists():
@@ -60,47 +111,48 @@ def run_locust(target: TargetSettings, profile: LoadProfile, run_id: str, out_di
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
         "--host", target.url,
-        "--users", str(profile.users), "--spawn-rate", str(profile.spawn_rate),
+        "--users", str(users), "--spawn-rate", str(profile.spawn_rate * users / profile.users),
         "--run-time", f"{profile.duration_s}s", "--stop-timeout", "10",
         "--only-summary", "--skip-log-setup", "--exit-code-on-error", "0",
         "--csv", str(out_dir / "locust"), "--html", str(out_dir / "locust.html"),
     ]  # fmt: skip
     if profile.processes > 1:
         command += ["--processes", str(profile.processes)]
-    env = target_environment(target, run_id)
-    env["POSTDEPLOY_SAMPLES_DIR"] = str(samples_dir)
-    log.info("load: %s users for %s s against %s", profile.users, profile.duration_s, target.url)
+    child_env = target_environment(target, run_id) | env
+    child_env["POSTDEPLOY_SAMPLES_DIR"] = str(samples_dir)
+    log.info("load: %s users for %s s against %s", users, profile.duration_s, target.url)
     started = time.monotonic()
     with (out_dir / "locust.log").open("wb") as output:
         try:
             completed = subprocess.run(  # noqa: S603 - our interpreter, argv built above
-                command, stdout=output, stderr=subprocess.STDOUT, env=env, check=False,
+                command, stdout=output, stderr=subprocess.STDOUT, env=child_env, check=False,
                 timeout=profile.duration_s + 120, cwd=PROJECT_ROOT,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             raise StageCrashed(
                 f"load: Locust did not stop within {profile.duration_s + 120} s"
             ) from None
-    elapsed = time.monotonic() - started
+    log.info("load: Locust ran %.1f s", time.monotonic() - started)
     if completed.returncode != 0:
         raise StageCrashed(
             f"load: Locust exited with {completed.returncode}: {_tail(out_dir / 'locust.log')}"
         )
-    endpoints = read_samples(samples_dir, duration_s=float(profile.duration_s))
-    if not endpoints:
-        raise StageCrashed("load: Locust recorded no requests: " + _tail(out_dir / "locust.log"))
-    log.info("load: %d requests in %.1f s", sum(e.requests for e in endpoints.values()), elapsed)
-    return LoadRun(endpoints, float(profile.duration_s), out_dir)
+    return samples_dir
 
 
-def read_samples(samples_dir: Path, *, duration_s: float) -> dict[str, EndpointSample]:
-    """Merge the per-process sample files: name → latencies of successes, failure count."""
+def read_samples(
+    samples_dir: Path, *, duration_s: float, side: str = "candidate"
+) -> dict[str, EndpointSample]:
+    """Merge the per-process sample files: name → latencies of successes, failure count.
+
+    A line is ``name, ms, failed[, side]``; without a side it is the candidate's."""
     latencies: dict[str, list[float]] = defaultdict(list)
     failures: dict[str, int] = defaultdict(int)
     for path in sorted(samples_dir.glob("samples-*.tsv")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            name, _, rest = line.partition("\t")
-            value, _, failed = rest.partition("\t")
+            name, value, failed, *rest = [*line.split("\t"), "", ""][:4]
+            if (rest[0] or "candidate") != side:
+                continue
             if failed == "1":
                 failures[name] += 1
             else:

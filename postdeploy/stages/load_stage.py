@@ -6,9 +6,10 @@ Where the baseline comes from:
   with ``postdeploy baseline record --stage load``; missing or mismatched → the stage
   cannot judge (ERROR → INCONCLUSIVE);
 * the embedded target without such a file: a fresh instance of the release under test and a
-  clean reference unimedia are started together and loaded *at the same time* — the
-  canary-vs-fresh-baseline setup automated canary analysis recommends, so machine noise and
-  server state are the same on both sides.
+  clean reference unimedia are started together and loaded *at the same time*, by one
+  Locust run whose simulated users alternate between them — the canary-vs-fresh-baseline
+  setup automated canary analysis recommends, paired so that machine and load-generator
+  noise fall on both sides alike and server state is the same.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from postdeploy.findings import (
     StageResult,
     StageStatus,
 )
-from postdeploy.load.locust_runner import LoadRun, run_locust
+from postdeploy.load.locust_runner import LoadRun, run_locust, run_paired
 from postdeploy.load.profiles import LoadProfile, load_profile
 from postdeploy.measurements import Charts, EndpointLatency
 from postdeploy.stages.base import StageContext
@@ -51,7 +51,7 @@ __all__ = ["LoadStage", "baseline_dir", "baseline_path", "chosen_profile", "tole
 log = logging.getLogger(__name__)
 
 # Happens once per simulated user: too few samples to judge, and not what users wait on.
-NOT_JUDGED = frozenset({"POST /api/v2/auth/login"})
+NOT_JUDGED = frozenset({"POST /api/v2/auth/login", "POST /api/v2/media [setup]"})
 
 # What every user of the unified API does all the time. A critical endpoint's regression is
 # a critical finding, and when it cannot be judged (too few samples) the stage cannot pass;
@@ -137,27 +137,22 @@ class LoadStage:
                 f"recorded {recorded.recorded_at})"
             )
             return recorded.endpoints, current, source
-        # Two fresh instances, started together: the release under test (it inherits
-        # UNIMEDIA_FAULTS like the embedded target) and the clean reference release. Loading
-        # the long-running target instead would compare a server that other stages have
-        # used with a pristine one — a difference of state, not of release.
-        reference_server = EmbeddedUnimedia(faults="", log_path=stage_dir / "reference.log")
+        # Two fresh instances: the release under test (it inherits UNIMEDIA_FAULTS like the
+        # embedded target) and the clean reference release, loaded in one paired Locust run.
+        # Loading the long-running target instead would compare a server that other stages
+        # have used with a pristine one — a difference of state, not of release.
         candidate_server = EmbeddedUnimedia(log_path=stage_dir / "candidate.log")
-        with (
-            reference_server as ref,
-            candidate_server as candidate,
-            ThreadPoolExecutor(max_workers=2) as pool,
-        ):
-            reference = pool.submit(
-                run_locust, ref, profile, context.run_id, stage_dir / "baseline"
+        with candidate_server as candidate:
+            reference_server = EmbeddedUnimedia(
+                faults="", accounts=candidate.accounts, log_path=stage_dir / "reference.log"
             )
-            measured = pool.submit(
-                run_locust, candidate, profile, context.run_id, stage_dir / "current"
-            )
-            baseline_run, current = reference.result(), measured.result()
+            with reference_server as ref:
+                baseline_run, current = run_paired(
+                    ref, candidate, profile, context.run_id, stage_dir / "paired"
+                )
         source = (
             f"a clean unimedia {ref.expected_version} and a fresh instance of the release "
-            f"under test, measured side by side (load profile {profile.name})"
+            f"under test, loaded together in one paired run (load profile {profile.name})"
         )
         return baseline_run.endpoints, current, source
 
@@ -207,7 +202,7 @@ def _result(
             metrics[f"{judgement.name} {key}"] = round(value, 3)
     artifacts = tuple(
         str(Path("stages") / stage / part / name)
-        for part in ("current", "baseline")
+        for part in ("current", "baseline", "paired")
         for name in ("locust.html", "locust_stats.csv")
         if (current.out_dir.parent / part / name).exists()
     )
