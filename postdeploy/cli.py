@@ -189,7 +189,7 @@ def baseline_record(
         config = load_config(config_file=config_file, overrides={"url": url})
         if load_profile:
             os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
-        profile = chosen_profile(config.target.embedded)
+        profile = chosen_profile(config.target.embedded, config.load.profile)
         path, run = record_load_baseline(config, profile)
     except PostdeployError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -229,7 +229,7 @@ def baseline_calibrate(
         config = load_config(config_file=config_file, overrides={"url": url})
         if load_profile:
             os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
-        result = calibrate_load(config, chosen_profile(config.target.embedded))
+        result = calibrate_load(config, chosen_profile(config.target.embedded, config.load.profile))
     except PostdeployError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.INCONCLUSIVE)

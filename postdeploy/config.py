@@ -27,6 +27,7 @@ __all__ = [
     "Account",
     "Config",
     "GatePolicy",
+    "LoadSettings",
     "Secret",
     "TargetSettings",
     "ZapSettings",
@@ -134,6 +135,17 @@ class ZapSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadSettings:
+    """The ``[load]`` table: which load profile, which endpoints are critical, and the
+    judge's tolerances. Only what the file sets is here; the judge's defaults (and a
+    calibration file) fill in the rest, so the verdict can say where each value came from."""
+
+    profile: str | None = None  # None: quick on the embedded target, standard on a real one
+    critical_endpoints: tuple[str, ...] | None = None  # None: the stage's default set
+    tolerances: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything one run needs, already validated."""
 
@@ -146,6 +158,7 @@ class Config:
     config_file: Path | None = None
     # The e2e stage's Chromium; POSTDEPLOY_BROWSER_PATH wins (see postdeploy.browser).
     browser_path: Path | None = None
+    load: LoadSettings = field(default_factory=LoadSettings)
 
 
 # --- the file format (pydantic only here, at the boundary) -------------------------------
@@ -197,6 +210,21 @@ class _BrowserModel(_Strict):
     path: Path | None = None
 
 
+class _LoadModel(_Strict):
+    profile: str | None = None
+    critical_endpoints: list[str] | None = None
+    # The judge's tolerances (postdeploy.baseline.judge.Tolerances); bounds keep a typo
+    # from switching the judge off.
+    confidence: float | None = Field(default=None, ge=0.8, lt=1)
+    median_ratio: float | None = Field(default=None, gt=1, le=5)
+    tail_quantile: float | None = Field(default=None, ge=0.9, lt=1)
+    tail_ratio: float | None = Field(default=None, gt=1, le=10)
+    error_rate_delta: float | None = Field(default=None, ge=0, le=0.5)
+    min_samples: int | None = Field(default=None, ge=10, le=100_000)
+    min_tail_exceedances: int | None = Field(default=None, ge=1, le=1000)
+    power: float | None = Field(default=None, ge=0.5, lt=1)
+
+
 class _FileModel(_Strict):
     target: _TargetModel = _TargetModel()
     browser: _BrowserModel = _BrowserModel()
@@ -204,6 +232,7 @@ class _FileModel(_Strict):
     gate: _GateModel = _GateModel()
     zap: _ZapModel = _ZapModel()
     run: _RunModel = _RunModel()
+    load: _LoadModel = _LoadModel()
 
 
 def password_env_name(username: str) -> str:
@@ -273,6 +302,17 @@ def load_config(
         zap=_zap_settings(model, env, flags, base_dir),
         config_file=path,
         browser_path=_relative_to(model.browser.path, base_dir),
+        load=_load_settings(model.load),
+    )
+
+
+def _load_settings(model: _LoadModel) -> LoadSettings:
+    knobs = model.model_dump(exclude={"profile", "critical_endpoints"}, exclude_none=True)
+    critical = model.critical_endpoints
+    return LoadSettings(
+        profile=model.profile,
+        critical_endpoints=tuple(critical) if critical is not None else None,
+        tolerances=knobs,
     )
 
 

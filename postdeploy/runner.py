@@ -66,7 +66,7 @@ def run(config: Config, *, run_id: str | None = None) -> RunOutcome:
             )
             context = StageContext(
                 target, run_id, run_dir, config.config_file,
-                embedded=config.target.embedded, zap=config.zap,
+                embedded=config.target.embedded, zap=config.zap, load=config.load,
             )  # fmt: skip
             results = _run_stages(stages, context)
     except PostdeployError as exc:

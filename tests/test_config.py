@@ -90,6 +90,9 @@ def test_accounts_from_environment(tmp_path: Path) -> None:
         ("", {"POSTDEPLOY_ACCOUNTS": "alice"}, "NAME:user or NAME:admin"),
         ("", {"POSTDEPLOY_TIMEOUT": "soon"}, "not a number"),
         ("", {"POSTDEPLOY_BLOCK_SEVERITY": "dire"}, "POSTDEPLOY_BLOCK_SEVERITY"),
+        ("[load]\nmedian_ratio = 0.9\n", {}, "load.median_ratio"),
+        ("[load]\nconfidence = 0.5\n", {}, "load.confidence"),
+        ("[load]\nmedian_ration = 1.3\n", {}, "load.median_ration"),
     ],
 )
 def test_bad_configuration_is_one_clear_error(tmp_path, text, env, message) -> None:
@@ -109,3 +112,27 @@ def test_browser_path_from_the_file_relative_to_it(tmp_path: Path) -> None:
     config = load_config(environ={}, cwd=tmp_path)
     assert config.browser_path == tmp_path / "bin" / "chromium"
     assert load_config(environ={}, cwd=tmp_path / "..").browser_path is None
+
+
+def test_load_table_sets_profile_critical_endpoints_and_tolerances(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        '[load]\nprofile = "soak"\ncritical_endpoints = ["GET /api/v2/media"]\n'
+        "median_ratio = 1.3\nconfidence = 0.995\n",
+    )
+    load = load_config(environ={}, cwd=tmp_path).load
+    assert load.profile == "soak"
+    assert load.critical_endpoints == ("GET /api/v2/media",)
+    assert dict(load.tolerances) == {"median_ratio": 1.3, "confidence": 0.995}
+
+
+def test_tolerances_written_down_win_over_calibrated_ones() -> None:
+    from postdeploy.baseline.judge import Tolerances
+    from postdeploy.stages.load_stage import tolerances_in_force
+
+    calibrated = Tolerances(median_ratio=1.15, tail_ratio=1.4, source="calibrated by an A/A run")
+    assert tolerances_in_force(None, {}) == Tolerances()
+    assert tolerances_in_force(calibrated, {}) is calibrated
+    chosen = tolerances_in_force(calibrated, {"median_ratio": 1.3})
+    assert (chosen.median_ratio, chosen.tail_ratio) == (1.3, 1.4)
+    assert chosen.source == "calibrated by an A/A run; postdeploy.toml [load] sets median_ratio"

@@ -90,7 +90,7 @@ def test_tail_only_regression_is_caught_with_median_unchanged() -> None:
 def test_tail_quantile_adapts_to_the_sample_then_gives_up() -> None:
     judgement = judge_tail(latencies(1, 100), latencies(2, 100), TOL)
     assert judgement.classification is Classification.PASS
-    assert judgement.detail.startswith("p95:")  # 5 expected exceedances in 100 samples
+    assert judgement.detail.startswith("p95 of both runs")  # 5 expected exceedances in 100
     too_few = judge_tail(latencies(1, 40), latencies(2, 40), TOL)
     assert too_few.classification is Classification.NODATA
     assert too_few.samples_needed == 50

@@ -78,6 +78,9 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
             None,
             _text,
         ),
+        "login_unthrottled": FaultDefinition(
+            "failed logins are never throttled: password guessing runs at full speed"
+        ),
         # The web UI's faults (unimedia/ui/routes.py, unimedia/static/fault-*.js).
         "broken_ui_upload": FaultDefinition(
             "the UI's Upload button does nothing: app.js swallows the submit, no request, no error"

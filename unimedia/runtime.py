@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from unimedia.faults import FaultSet
+from unimedia.login_throttle import LoginThrottle
 from unimedia.metrics import Metrics
 from unimedia.settings import Settings
 from unimedia.storage import BlobStore
@@ -24,6 +25,11 @@ class Runtime:
     store: BlobStore
     metrics: Metrics
     blob_lock: threading.Lock = field(default_factory=threading.Lock)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+
+    def throttle(self) -> LoginThrottle | None:
+        """The failed-login throttle, or ``None`` under the ``login_unthrottled`` fault."""
+        return None if self.faults.active("login_unthrottled") else self.login_throttle
 
     @property
     def faults(self) -> FaultSet:

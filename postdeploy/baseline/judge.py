@@ -157,11 +157,18 @@ def judge_shift(
 def judge_tail(
     baseline: Sequence[float], current: Sequence[float], tol: Tolerances
 ) -> MetricJudgement:
-    """Has the tail grown? Exceedances over the baseline's quantile, and the ratio of them.
+    """Has the tail grown? Exceedances over a high quantile, and the ratio of the quantiles.
 
     The quantile is ``tail_quantile`` (p99) when both samples expect at least
     ``min_tail_exceedances`` values above it, else the highest quantile that does, down to
     p90; below that the tail cannot be judged (``nodata``).
+
+    The threshold is that quantile of *both runs pooled*: when the release has not changed,
+    the two samples are exchangeable and the number of current samples above a pooled
+    threshold is exactly hypergeometric, so Fisher's exact test holds its level. A
+    threshold taken from the baseline alone fixes the baseline's count by construction
+    while the current count inherits the quantile estimate's error; with a few hundred
+    samples that made clean runs fail (measured: 1 false alarm in 4 paired runs).
     """
     name = "latency_tail"
     smallest = min(len(baseline), len(current))
@@ -175,17 +182,17 @@ def judge_tail(
         )  # fmt: skip
     base = np.asarray(baseline, dtype=float)
     cur = np.asarray(current, dtype=float)
-    threshold = float(np.quantile(base, q))
+    threshold = float(np.quantile(np.concatenate([base, cur]), q))
     base_over = int(np.count_nonzero(base > threshold))
     cur_over = int(np.count_nonzero(cur > threshold))
     table = [[cur_over, len(cur) - cur_over], [base_over, len(base) - base_over]]
     p_value = float(stats.fisher_exact(table, alternative="greater").pvalue)
-    base_q, cur_q = threshold, float(np.quantile(cur, q))
+    base_q, cur_q = float(np.quantile(base, q)), float(np.quantile(cur, q))
     effect = cur_q / base_q if base_q > 0 else math.inf
     label = f"p{q * 100:.3g}"
     detail = (
-        f"{label}: {cur_over / len(cur):.2%} of current requests above the baseline {label} "
-        f"({threshold:.1f} ms) vs {base_over / len(base):.2%} of baseline requests"
+        f"{label} of both runs ({threshold:.1f} ms): {cur_over / len(cur):.2%} of current "
+        f"requests above it vs {base_over / len(base):.2%} of baseline requests"
     )
     common = {"baseline": base_q, "current": cur_q, "effect": effect, "p_value": p_value}
     if p_value < tol.alpha and effect > tol.tail_ratio:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from postdeploy.baseline.calibrate import read_tolerances
@@ -80,11 +81,26 @@ def tolerances_path(profile: str) -> Path:
     return baseline_dir() / f"load-{profile}-tolerances.json"
 
 
-def chosen_profile(embedded: bool) -> LoadProfile:
-    """``POSTDEPLOY_LOAD_PROFILE``, else quick for the embedded target, standard otherwise."""
+def chosen_profile(embedded: bool, configured: str | None = None) -> LoadProfile:
+    """``POSTDEPLOY_LOAD_PROFILE``, else ``[load] profile``, else quick for the embedded
+    target and standard for a real one."""
     return load_profile(
-        os.environ.get("POSTDEPLOY_LOAD_PROFILE") or ("quick" if embedded else "standard")
+        os.environ.get("POSTDEPLOY_LOAD_PROFILE")
+        or configured
+        or ("quick" if embedded else "standard")
     )
+
+
+def tolerances_in_force(
+    calibrated: Tolerances | None, configured: Mapping[str, float]
+) -> Tolerances:
+    """The judge's defaults, then a calibration file's, then ``[load]`` in postdeploy.toml:
+    a value a person wrote down wins over a measured proposal. ``source`` says which."""
+    base = calibrated or DEFAULT_TOLERANCES
+    if not configured:
+        return base
+    keys = ", ".join(sorted(configured))
+    return replace(base, **configured, source=f"{base.source}; postdeploy.toml [load] sets {keys}")
 
 
 DEFAULT_TOLERANCES = Tolerances()
@@ -93,32 +109,40 @@ DEFAULT_TOLERANCES = Tolerances()
 @dataclass(frozen=True, slots=True)
 class LoadStage:
     name: str = "load"
-    tolerances: Tolerances = DEFAULT_TOLERANCES
     # Runs alone, after the other stages: their traffic would be measured as the release's
     # latency, and the load would slow them down.
     exclusive: bool = True
 
     def run(self, context: StageContext) -> StageResult:
         stage_dir = context.stage_dir(self.name)
-        profile = chosen_profile(context.embedded)
         try:
-            tolerances = read_tolerances(tolerances_path(profile.name)) or self.tolerances
+            profile = chosen_profile(context.embedded, context.load.profile)
+            tolerances = tolerances_in_force(
+                read_tolerances(tolerances_path(profile.name)), context.load.tolerances
+            )
             baseline, current, source = self._measure(context, profile, stage_dir)
         except PostdeployError as exc:
             return StageResult(self.name, StageStatus.ERROR, reason=str(exc))
+        critical = (
+            CRITICAL_ENDPOINTS
+            if context.load.critical_endpoints is None
+            else frozenset(context.load.critical_endpoints)
+        )
         judgements = [
             judge_endpoint(
                 name,
                 baseline[name],
                 current.endpoints[name],
                 tolerances,
-                critical=name in CRITICAL_ENDPOINTS,
+                critical=name in critical,
             )
             for name in sorted(baseline)
             if name not in NOT_JUDGED and name in current.endpoints
         ]
         missing = sorted(set(baseline) - set(current.endpoints) - NOT_JUDGED)
-        result = _result(self.name, judgements, missing, current, profile, source, tolerances)
+        result = _result(
+            self.name, judgements, missing, current, profile, source, tolerances, critical
+        )
         (stage_dir / "judgement.json").write_text(
             json.dumps(_judgement_document(judgements, source, tolerances), indent=2),
             encoding="utf-8",
@@ -165,6 +189,7 @@ def _result(
     profile: LoadProfile,
     source: str,
     tol: Tolerances,
+    critical: frozenset[str],
 ) -> StageResult:
     checks: list[CheckResult] = []
     findings: list[Finding] = []
@@ -191,7 +216,7 @@ def _result(
         else:
             checks.append(CheckResult(check_id, CheckOutcome.PASSED, message=_numbers(judgement)))
     for name in missing:
-        outcome = CheckOutcome.ERROR if name in CRITICAL_ENDPOINTS else CheckOutcome.SKIPPED
+        outcome = CheckOutcome.ERROR if name in critical else CheckOutcome.SKIPPED
         checks.append(CheckResult(f"load::{name}", outcome, message="no requests in this run"))
     metrics = {"rps": round(current.rps, 2), "requests": float(current.requests)}
     overall = score(judgements)

@@ -18,6 +18,7 @@ from unimedia.db import make_engine
 from unimedia.errors import FaultSpecError
 from unimedia.faults import CATALOGUE, Fault, parse_faults
 from unimedia.legacy_seed import seed_legacy
+from unimedia.login_throttle import MAX_FAILURES
 from unimedia.schema import upgrade
 
 if TYPE_CHECKING:
@@ -387,3 +388,14 @@ def test_migration_drops_records(tmp_path: Path, make_settings: Callable[..., Se
     upgrade(clean)
     with clean.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM media")).scalar_one() == 120
+
+
+def test_login_unthrottled(make_api: Callable[..., Api]) -> None:
+    clean, faulty = make_api(), make_api(faults="login_unthrottled")
+    for _ in range(MAX_FAILURES):
+        assert clean.login("mallory", "guess").status_code == 401
+        assert faulty.login("mallory", "guess").status_code == 401
+    refused = clean.login("mallory", "guess")
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert faulty.login("mallory", "guess").status_code == 401

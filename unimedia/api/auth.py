@@ -7,7 +7,7 @@ import logging
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
-from unimedia.api.deps import FaultsDep, SessionDep, SettingsDep, planted_error_rate
+from unimedia.api.deps import FaultsDep, RuntimeDep, SessionDep, SettingsDep, planted_error_rate
 from unimedia.auth import dummy_hash, issue_token, verify_password
 from unimedia.models import User
 from unimedia.problems import ProblemError, internal_error
@@ -18,18 +18,37 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v2/auth", tags=["auth"], dependencies=[Depends(planted_error_rate)])
 
 _BAD_CREDENTIALS = "Invalid username or password."
+TOO_MANY_FAILURES = "Too many failed logins for this username. Try again later."
 
 
-@router.post("/login", responses={401: {"description": "Invalid username or password"}})
+@router.post(
+    "/login",
+    responses={
+        401: {"description": "Invalid username or password"},
+        429: {"description": "Too many failed logins for this username; see Retry-After"},
+    },
+)
 def login(
-    body: LoginRequest, session: SessionDep, settings: SettingsDep, faults: FaultsDep
+    body: LoginRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    faults: FaultsDep,
+    runtime: RuntimeDep,
 ) -> TokenOut:
+    throttle = runtime.throttle()
+    wait = throttle.retry_after(body.username) if throttle else None
+    if wait is not None:
+        raise ProblemError(429, TOO_MANY_FAILURES, headers={"Retry-After": str(wait)})
     user = session.scalar(select(User).where(User.username == body.username))
     # Verify against a dummy hash for unknown users: same answer, same time, so the
     # endpoint does not reveal which usernames exist.
     password_ok = verify_password(body.password, user.password_hash if user else dummy_hash())
     if user is None or not password_ok:
+        if throttle:
+            throttle.failed(body.username)
         raise ProblemError(401, _BAD_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
+    if throttle:
+        throttle.succeeded(body.username)
     if faults.active("login_broken") and faults.param("login_broken") in (None, user.username):
         raise internal_error()  # the planted bug: token issuance fails for this user
     issued = issue_token(

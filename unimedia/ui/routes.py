@@ -18,7 +18,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
-from unimedia.api.deps import FaultsDep, MediaServiceDep, SessionDep, SettingsDep, StoreDep
+from unimedia.api.deps import (
+    FaultsDep,
+    MediaServiceDep,
+    RuntimeDep,
+    SessionDep,
+    SettingsDep,
+    StoreDep,
+)
 from unimedia.auth import issue_token
 from unimedia.filenames import clean_filename, content_disposition
 from unimedia.service import InvalidTags, MediaNotFound, parse_tags
@@ -36,6 +43,7 @@ router = APIRouter(include_in_schema=False)
 
 BAD_CREDENTIALS = "Invalid username or password."
 LOGIN_EXPIRED = "The login form has expired. Please try again."
+TOO_MANY_FAILURES = "Too many failed logins for this username. Please wait and try again."
 FORM_EXPIRED = "This form has expired. Reload the page and try again."
 LOGIN_FAILED = "Logging in failed on the server. Please try again later."
 PLEASE_LOG_IN = "Please log in."
@@ -121,6 +129,7 @@ def login(
     db: SessionDep,
     settings: SettingsDep,
     faults: FaultsDep,
+    runtime: RuntimeDep,
     username: FormText = "",
     password: FormText = "",
     csrf_token: FormText = "",
@@ -129,11 +138,23 @@ def login(
     expected = ui_session.login_csrf_token(settings.token_secret, nonce) if nonce else None
     if expected is None or not ui_session.tokens_match(expected, csrf_token):
         return _login_page(request, settings, status_code=403, error=LOGIN_EXPIRED)
+    throttle = runtime.throttle()
+    wait = throttle.retry_after(username) if throttle else None
+    if wait is not None:
+        page = _login_page(
+            request, settings, status_code=429, error=TOO_MANY_FAILURES, username=username
+        )
+        page.headers["Retry-After"] = str(wait)
+        return page
     user = ui_session.authenticate(db, username, password)
     if user is None:
+        if throttle:
+            throttle.failed(username)
         return _login_page(
             request, settings, status_code=401, error=BAD_CREDENTIALS, username=username
         )
+    if throttle:
+        throttle.succeeded(username)
     if faults.active("login_broken") and faults.param("login_broken") in (None, user.username):
         # The same planted bug as the API's login: token issuance fails for this user.
         return _login_page(request, settings, status_code=500, error=LOGIN_FAILED)
