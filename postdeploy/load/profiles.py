@@ -37,9 +37,9 @@ LOAD_PROFILES: dict[str, LoadProfile] = {
     # 8 users a side, so that the two servers, their load generator and the browser-less
     # rest of a 2-core machine stay below saturation. Saturated, latency is mostly queueing
     # and two identical releases differ by ±20 % from run to run; at this load the medians
-    # sit near the service time and a minute gives every critical endpoint enough samples
-    # to detect a x1.2 slowdown (measured: docs/load.md).
-    "quick": LoadProfile("quick", users=8, spawn_rate=8, duration_s=60),
+    # sit near the service time, and 90 s give every critical endpoint enough samples to
+    # detect a x1.2 slowdown at the run-wide confidence (measured: docs/load.md).
+    "quick": LoadProfile("quick", users=8, spawn_rate=8, duration_s=90),
     # a minute at a realistic concurrency: the default for real deployments
     "standard": LoadProfile("standard", users=50, spawn_rate=10, duration_s=60, processes=2),
     # the long run before a big release

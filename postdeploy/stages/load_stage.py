@@ -128,6 +128,10 @@ class LoadStage:
             if context.load.critical_endpoints is None
             else frozenset(context.load.critical_endpoints)
         )
+        judged = [
+            name for name in sorted(baseline)
+            if name not in NOT_JUDGED and name in current.endpoints
+        ]  # fmt: skip
         judgements = [
             judge_endpoint(
                 name,
@@ -135,9 +139,9 @@ class LoadStage:
                 current.endpoints[name],
                 tolerances,
                 critical=name in critical,
+                family_size=2 * len(judged),
             )
-            for name in sorted(baseline)
-            if name not in NOT_JUDGED and name in current.endpoints
+            for name in judged
         ]
         missing = sorted(set(baseline) - set(current.endpoints) - NOT_JUDGED)
         result = _result(
@@ -203,7 +207,7 @@ def _result(
                     title=f"{judgement.name}: {_headline(judgement)}",
                     severity=Severity.CRITICAL if judgement.critical else Severity.HIGH,
                     trigger=RollbackTrigger.PERFORMANCE_DEGRADATION,
-                    evidence=_evidence(judgement, source, tol),
+                    evidence=_evidence(judgement, source, tol, 2 * len(judgements)),
                     origin=check_id,
                 )
             )
@@ -284,7 +288,7 @@ def _numbers(judgement: EndpointJudgement) -> str:
     )
 
 
-def _evidence(judgement: EndpointJudgement, source: str, tol: Tolerances) -> str:
+def _evidence(judgement: EndpointJudgement, source: str, tol: Tolerances, family_size: int) -> str:
     s = judgement.summary
     lines = [
         _numbers(judgement),
@@ -294,7 +298,8 @@ def _evidence(judgement: EndpointJudgement, source: str, tol: Tolerances) -> str
     lines += [_metric_line(metric) for metric in judgement.metrics]
     lines.append(
         f"tolerances ({tol.source}): median x{tol.median_ratio:.2f}, tail x{tol.tail_ratio:.2f}, "
-        f"errors +{tol.error_rate_delta:.1%} at {tol.confidence:.0%} confidence"
+        f"errors +{tol.error_rate_delta:.1%} at {tol.confidence:.0%} confidence over the run "
+        f"({family_size} latency tests, each at p < {tol.alpha / max(1, family_size):.2g})"
     )
     lines.append(f"baseline: {source}")
     return "\n".join(line for line in lines if line)
