@@ -37,7 +37,7 @@ report: $(STAMP) tools
 ## test: the project's own tests, in parallel, after the linter
 test: $(STAMP) tools prometheus
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n auto $(ARGS)
+	$(PY) -m pytest -n auto --dist worksteal $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -38,21 +39,28 @@ def new_client(
     )
 
 
-def login(client: httpx.Client, account: Account) -> str:
+def login(client: httpx.Client, account: Account, *, attempts: int = 1) -> str:
     """Log ``account`` in and return its bearer token.
 
+    ``attempts`` > 1 retries a login answered 5xx, after a short pause: for fixtures, where
+    one unlucky answer would leave a whole stage unable to run while its checks would
+    have reported the errors themselves. Checks *of* the login use one attempt.
     Raises :class:`AuthError` when the target refuses the credentials and
     :class:`TargetError` when it answers something that is not a login response.
     """
     if account.password is None:
         raise AuthError(f"no password for account {account.username}")
-    try:
-        response = client.post(
-            LOGIN_PATH,
-            json={"username": account.username, "password": account.password.reveal()},
-        )
-    except httpx.TransportError as exc:
-        raise transport_error(exc, str(client.base_url)) from exc
+    for attempt in range(1, attempts + 1):
+        try:
+            response = client.post(
+                LOGIN_PATH,
+                json={"username": account.username, "password": account.password.reveal()},
+            )
+        except httpx.TransportError as exc:
+            raise transport_error(exc, str(client.base_url)) from exc
+        if response.status_code < 500 or attempt == attempts:
+            break
+        time.sleep(0.2 * attempt)
     if response.status_code in (401, 403):
         raise AuthError(
             f"login as {account.username} refused (HTTP {response.status_code}): "

@@ -351,7 +351,7 @@ def postdeploy_client_factory(
         if account is not None:
             with new_client(postdeploy_target, event_hooks=hooks) as anonymous:
                 try:
-                    token = login(anonymous, account)
+                    token = login(anonymous, account, attempts=4)
                 except PostdeployError as exc:
                     problem = str(exc)
         if problem is not None:
