@@ -20,16 +20,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from postdeploy.config import password_env_name
+from postdeploy.config import TargetSettings, password_env_name
 from postdeploy.embedded import EmbeddedUnimedia
 from postdeploy.load.profiles import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env(server: EmbeddedUnimedia, base: dict[str, str]) -> dict[str, str]:
-    settings = server.settings
-    assert settings is not None
+def _env(settings: TargetSettings, base: dict[str, str]) -> dict[str, str]:
     assert settings.url is not None
     env = dict(base, POSTDEPLOY_TARGET=settings.url)
     env["POSTDEPLOY_ACCOUNTS"] = ",".join(f"{a.username}:{a.role}" for a in settings.accounts)
@@ -62,7 +60,7 @@ def postdeploy_load(profile_name: str, base: dict[str, str], work: Path) -> floa
         env = _env(server, base)
         reports = work / "reports"
         subprocess.run(
-            [sys.executable, "-m", "postdeploy", "load", "--profile", profile_name,
+            [sys.executable, "-m", "postdeploy", "load", "--load-profile", profile_name,
              "--report-dir", str(reports)],
             env=env, capture_output=True, check=False, timeout=900,
         )  # fmt: skip
