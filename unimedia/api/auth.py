@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 
 from unimedia.api.deps import FaultsDep, RuntimeDep, SessionDep, SettingsDep, planted_error_rate
-from unimedia.auth import dummy_hash, issue_token, verify_password
-from unimedia.models import User
+from unimedia.auth import issue_token
+from unimedia.login import attempt_login
 from unimedia.problems import ProblemError, internal_error
 from unimedia.schemas import LoginRequest, TokenOut
 
@@ -35,20 +34,13 @@ def login(
     faults: FaultsDep,
     runtime: RuntimeDep,
 ) -> TokenOut:
-    throttle = runtime.throttle()
-    wait = throttle.retry_after(body.username) if throttle else None
-    if wait is not None:
-        raise ProblemError(429, TOO_MANY_FAILURES, headers={"Retry-After": str(wait)})
-    user = session.scalar(select(User).where(User.username == body.username))
-    # Verify against a dummy hash for unknown users: same answer, same time, so the
-    # endpoint does not reveal which usernames exist.
-    password_ok = verify_password(body.password, user.password_hash if user else dummy_hash())
-    if user is None or not password_ok:
-        if throttle:
-            throttle.failed(body.username)
+    attempt = attempt_login(session, runtime.throttle(), body.username, body.password)
+    if attempt.retry_after is not None:
+        headers = {"Retry-After": str(attempt.retry_after)}
+        raise ProblemError(429, TOO_MANY_FAILURES, headers=headers)
+    user = attempt.user
+    if user is None:
         raise ProblemError(401, _BAD_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
-    if throttle:
-        throttle.succeeded(body.username)
     if faults.active("login_broken") and faults.param("login_broken") in (None, user.username):
         raise internal_error()  # the planted bug: token issuance fails for this user
     issued = issue_token(

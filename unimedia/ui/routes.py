@@ -28,6 +28,7 @@ from unimedia.api.deps import (
 )
 from unimedia.auth import issue_token
 from unimedia.filenames import clean_filename, content_disposition
+from unimedia.login import attempt_login
 from unimedia.service import InvalidTags, MediaNotFound, parse_tags
 from unimedia.settings import Settings
 from unimedia.storage import BlobTooLarge
@@ -138,23 +139,18 @@ def login(
     expected = ui_session.login_csrf_token(settings.token_secret, nonce) if nonce else None
     if expected is None or not ui_session.tokens_match(expected, csrf_token):
         return _login_page(request, settings, status_code=403, error=LOGIN_EXPIRED)
-    throttle = runtime.throttle()
-    wait = throttle.retry_after(username) if throttle else None
-    if wait is not None:
+    attempt = attempt_login(db, runtime.throttle(), username, password)
+    if attempt.retry_after is not None:
         page = _login_page(
             request, settings, status_code=429, error=TOO_MANY_FAILURES, username=username
         )
-        page.headers["Retry-After"] = str(wait)
+        page.headers["Retry-After"] = str(attempt.retry_after)
         return page
-    user = ui_session.authenticate(db, username, password)
+    user = attempt.user
     if user is None:
-        if throttle:
-            throttle.failed(username)
         return _login_page(
             request, settings, status_code=401, error=BAD_CREDENTIALS, username=username
         )
-    if throttle:
-        throttle.succeeded(username)
     if faults.active("login_broken") and faults.param("login_broken") in (None, user.username):
         # The same planted bug as the API's login: token issuance fails for this user.
         return _login_page(request, settings, status_code=500, error=LOGIN_FAILED)

@@ -25,7 +25,7 @@ from fastapi import Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from unimedia.auth import InvalidToken, decode_token, dummy_hash, verify_password
+from unimedia.auth import InvalidToken, decode_token
 from unimedia.models import User
 
 SESSION_COOKIE = "unimedia_session"
@@ -66,14 +66,6 @@ def tokens_match(expected: str, given: str | None) -> bool:
 
 def is_https(request: Request) -> bool:
     return request.url.scheme == "https"
-
-
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user with these credentials, or None. An unknown user costs the same scrypt as a
-    wrong password, so neither the answer nor its timing reveals which usernames exist."""
-    user = session.scalar(select(User).where(User.username == username))
-    password_ok = verify_password(password, user.password_hash if user else dummy_hash())
-    return user if user is not None and password_ok else None
 
 
 @dataclass(frozen=True, slots=True)
