@@ -13,6 +13,7 @@ import sys
 import traceback
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +21,10 @@ from postdeploy.config import load_config
 from postdeploy.errors import PostdeployError
 from postdeploy.gate import Decision, Verdict
 from postdeploy.runner import RunOutcome, record_unchecked, run
+
+if TYPE_CHECKING:
+    from postdeploy.config import Config
+    from postdeploy.load.profiles import LoadProfile
 
 __all__ = ["ExitCode", "main"]
 
@@ -179,22 +184,30 @@ def baseline_record(
 ) -> None:
     """Measure a known-good release and save it under baselines/."""
     from postdeploy.baseline.record import record_load_baseline
-    from postdeploy.stages.load_stage import chosen_profile
 
     _logging(verbose=True, debug=False)
     if stage == "contracts":
         _record_contract(url, config_file)
         return
     try:
-        config = load_config(config_file=config_file, overrides={"url": url})
-        if load_profile:
-            os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
-        profile = chosen_profile(config.target.embedded, config.load.profile)
-        path, run = record_load_baseline(config, profile)
+        path, run = record_load_baseline(*_load_setup(url, load_profile, config_file))
     except PostdeployError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.INCONCLUSIVE)
     click.echo(f"recorded {run.requests} requests over {len(run.endpoints)} endpoints → {path}")
+
+
+def _load_setup(
+    url: str | None, load_profile: str | None, config_file: Path | None
+) -> tuple[Config, LoadProfile]:
+    """The configuration and the load profile a baseline command measures with
+    (``--load-profile`` wins, as ``POSTDEPLOY_LOAD_PROFILE`` for the Locust child too)."""
+    from postdeploy.stages.load_stage import chosen_profile
+
+    config = load_config(config_file=config_file, overrides={"url": url})
+    if load_profile:
+        os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
+    return config, chosen_profile(config.target.embedded, config.load.profile)
 
 
 def _record_contract(url: str | None, config_file: Path | None) -> None:
@@ -219,17 +232,10 @@ def baseline_calibrate(
 ) -> None:
     """A/A run: measure this machine's noise and propose the judge's tolerances."""
     from postdeploy.baseline.record import calibrate_load
-    from postdeploy.stages.load_stage import chosen_profile
 
     _logging(verbose=True, debug=False)
-    if stage == "contracts":
-        _record_contract(url, config_file)
-        return
     try:
-        config = load_config(config_file=config_file, overrides={"url": url})
-        if load_profile:
-            os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
-        result = calibrate_load(config, chosen_profile(config.target.embedded, config.load.profile))
+        result = calibrate_load(*_load_setup(url, load_profile, config_file))
     except PostdeployError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(ExitCode.INCONCLUSIVE)
