@@ -22,7 +22,7 @@ from postdeploy.errors import StageCrashed
 from postdeploy.load.profiles import LoadProfile
 from postdeploy.stages.pytest_stage import PROJECT_ROOT, target_environment
 
-__all__ = ["LOCUSTFILE", "LoadRun", "read_samples", "run_locust", "run_paired"]
+__all__ = ["LOCUSTFILE", "LoadRun", "read_samples", "read_sides", "run_locust", "run_paired"]
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ class LoadRun:
 def run_locust(target: TargetSettings, profile: LoadProfile, run_id: str, out_dir: Path) -> LoadRun:
     """Run ``profile`` against ``target``; raise :class:`StageCrashed` if Locust fails."""
     samples_dir = _run(target, profile, run_id, out_dir, users=profile.users, env={})
-    return _collect(samples_dir, "candidate", profile, out_dir)
+    sides = read_sides(samples_dir, duration_s=float(profile.duration_s))
+    return _collect(sides, "candidate", profile, out_dir)
 
 
 def run_paired(
@@ -73,14 +74,17 @@ def run_paired(
         candidate, profile, run_id, out_dir,
         users=2 * profile.users, env={"POSTDEPLOY_REFERENCE_HOST": reference.url},
     )  # fmt: skip
+    sides = read_sides(samples_dir, duration_s=float(profile.duration_s))
     return (
-        _collect(samples_dir, "reference", profile, out_dir),
-        _collect(samples_dir, "candidate", profile, out_dir),
+        _collect(sides, "reference", profile, out_dir),
+        _collect(sides, "candidate", profile, out_dir),
     )
 
 
-def _collect(samples_dir: Path, side: str, profile: LoadProfile, out_dir: Path) -> LoadRun:
-    endpoints = read_samples(samples_dir, duration_s=float(profile.duration_s), side=side)
+def _collect(
+    sides: dict[str, dict[str, EndpointSample]], side: str, profile: LoadProfile, out_dir: Path
+) -> LoadRun:
+    endpoints = sides.get(side, {})
     if not endpoints:
         raise StageCrashed(
             f"load: Locust recorded no requests ({side}): " + _tail(out_dir / "locust.log")
@@ -143,24 +147,29 @@ def _run(
 def read_samples(
     samples_dir: Path, *, duration_s: float, side: str = "candidate"
 ) -> dict[str, EndpointSample]:
-    """Merge the per-process sample files: name → latencies of successes, failure count.
+    """One side's endpoints (see :func:`read_sides`)."""
+    return read_sides(samples_dir, duration_s=duration_s).get(side, {})
 
-    A line is ``name, ms, failed[, side]``; without a side it is the candidate's."""
-    latencies: dict[str, list[float]] = defaultdict(list)
-    failures: dict[str, int] = defaultdict(int)
+
+def read_sides(samples_dir: Path, *, duration_s: float) -> dict[str, dict[str, EndpointSample]]:
+    """Merge the per-process sample files in one pass: side → name → latencies of
+    successes and failure count. A line is ``name, ms, failed[, side]``; without a side it
+    is the candidate's."""
+    latencies: dict[tuple[str, str], list[float]] = defaultdict(list)
+    failures: dict[tuple[str, str], int] = defaultdict(int)
     for path in sorted(samples_dir.glob("samples-*.tsv")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            name, value, failed, *rest = [*line.split("\t"), "", ""][:4]
-            if (rest[0] or "candidate") != side:
-                continue
+            name, value, failed, side = [*line.split("\t"), "", ""][:4]
+            key = (side or "candidate", name)
             if failed == "1":
-                failures[name] += 1
+                failures[key] += 1
             else:
-                latencies[name].append(float(value))
-    names = sorted(set(latencies) | set(failures))
-    return {
-        name: EndpointSample(tuple(latencies[name]), failures[name], duration_s) for name in names
-    }
+                latencies[key].append(float(value))
+    sides: dict[str, dict[str, EndpointSample]] = defaultdict(dict)
+    for side, name in sorted(set(latencies) | set(failures)):
+        sample = EndpointSample(tuple(latencies[side, name]), failures[side, name], duration_s)
+        sides[side][name] = sample
+    return dict(sides)
 
 
 def _tail(path: Path) -> str:

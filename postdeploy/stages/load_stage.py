@@ -231,7 +231,7 @@ def _result(
             metrics[f"{judgement.name} {key}"] = round(value, 3)
     artifacts = tuple(
         str(Path("stages") / stage / part / name)
-        for part in ("current", "baseline", "paired")
+        for part in ("current", "paired")  # a recorded baseline's run, or the paired run
         for name in ("locust.html", "locust_stats.csv")
         if (current.out_dir.parent / part / name).exists()
     )
