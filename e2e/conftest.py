@@ -29,7 +29,7 @@ from postdeploy.browser_evidence import BrowserWatch, save_failure_evidence
 from postdeploy.checks import fails_as
 from postdeploy.config import Account, TargetSettings, load_config
 from postdeploy.errors import PostdeployError
-from postdeploy.media import Uploaded, delete_tagged, upload_media
+from postdeploy.media import Uploaded, delete_tagged_quietly, upload_media
 from postdeploy.runid import run_tag
 
 from .pages import log_in, open_library
@@ -167,35 +167,19 @@ def e2e_tag(postdeploy_run_id: str) -> str:
     return f"{run_tag(postdeploy_run_id)}/e2e"
 
 
-@pytest.fixture(scope="session")
-def worker_tag(postdeploy_run_tag: str) -> str:
-    """This worker's own tag (run, stage and xdist worker): its end-of-session sweep must
-    not remove what the other worker's checks, or other stages, are still using."""
-    return postdeploy_run_tag
-
-
-@pytest.fixture(scope="session")
-def e2e_sweep(postdeploy_admin: httpx.Client, worker_tag: str) -> Iterator[None]:
-    """The safety net: at the end of the worker's session, remove anything it left."""
-    yield
-    try:
-        delete_tagged(postdeploy_admin, worker_tag)
-    except httpx.HTTPError as exc:
-        log.warning("could not sweep media tagged %s: %s", worker_tag, exc)
-
-
 @pytest.fixture
 def check_tag(
-    e2e_tag: str, worker_tag: str, postdeploy_admin: httpx.Client, e2e_sweep: None
+    e2e_tag: str,
+    postdeploy_run_tag: str,
+    postdeploy_admin: httpx.Client,
+    postdeploy_run_sweep: None,
 ) -> Iterator[str]:
-    """Tags for this check's writes (the run's e2e tag, the worker's, the check's own); the
-    admin removes the check's through the API afterwards, also when it failed half-way."""
+    """Tags for this check's writes (the run's e2e tag, the worker's session tag, the
+    check's own); the admin removes the check's through the API afterwards, also when it
+    failed half-way. What escapes that, the worker's session sweep removes."""
     own = f"postdeploy-check={uuid.uuid4().hex[:12]}"
-    yield f"{e2e_tag},{worker_tag},{own}"
-    try:
-        delete_tagged(postdeploy_admin, own)
-    except httpx.HTTPError as exc:
-        log.warning("could not clean up media tagged %s: %s", own, exc)
+    yield f"{e2e_tag},{postdeploy_run_tag},{own}"
+    delete_tagged_quietly(postdeploy_admin, own)
 
 
 @pytest.fixture(scope="session")

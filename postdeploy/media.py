@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,10 +18,13 @@ __all__ = [
     "Uploaded",
     "check_filename",
     "delete_tagged",
+    "delete_tagged_quietly",
     "run_id_of",
     "sweep_leftovers",
     "upload_media",
 ]
+
+log = logging.getLogger(__name__)
 
 MEDIA_PATH = "/api/v2/media"
 MAX_SWEEP_PAGES = 50
@@ -85,6 +89,16 @@ def delete_tagged(client: httpx.Client, tag: str) -> int:
         if not ids & deleted:
             break
     return len(deleted)
+
+
+def delete_tagged_quietly(client: httpx.Client, tag: str) -> int:
+    """:func:`delete_tagged` for clean-up after checks: a target that cannot be reached any
+    more is logged, not raised — the checks' own outcome is what matters then."""
+    try:
+        return delete_tagged(client, tag)
+    except httpx.HTTPError as exc:
+        log.warning("could not delete media tagged %s: %s", tag, exc)
+        return 0
 
 
 def check_filename(run_id: str, name: str) -> str:

@@ -33,6 +33,7 @@ from postdeploy.embedded import SharedEmbedded
 from postdeploy.errors import PostdeployError
 from postdeploy.evidence import ExchangeLog
 from postdeploy.findings import CheckOutcome, StageResult, StageStatus
+from postdeploy.media import delete_tagged_quietly
 from postdeploy.pytest_allure import (
     add_target,
     attach_exchanges,
@@ -334,6 +335,15 @@ def postdeploy_run_tag(pytestconfig: pytest.Config, postdeploy_run_id: str) -> s
     stage = pytestconfig.stash[_KEY].recorder.stage
     worker = getattr(pytestconfig, "workerinput", {}).get("workerid", "main")
     return f"{run_tag(postdeploy_run_id)}/{stage}/{worker}"
+
+
+@pytest.fixture(scope="session")
+def postdeploy_run_sweep(postdeploy_admin: httpx.Client, postdeploy_run_tag: str) -> Iterator[None]:
+    """The safety net of every suite: when this session ends, the admin deletes whatever
+    still carries the session's tag (its own stage and worker only: the others may still
+    be using theirs)."""
+    yield
+    delete_tagged_quietly(postdeploy_admin, postdeploy_run_tag)
 
 
 @pytest.fixture(scope="session")

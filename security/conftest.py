@@ -16,7 +16,7 @@ import pytest
 
 from postdeploy.client import new_client
 from postdeploy.config import Account, TargetSettings
-from postdeploy.media import MEDIA_PATH, delete_tagged, upload_media
+from postdeploy.media import MEDIA_PATH, upload_media
 from postdeploy.payloads import png
 from postdeploy.probes import Probe, UiLogin, login_form_token
 
@@ -48,17 +48,10 @@ def run_secrets(postdeploy_target: TargetSettings) -> tuple[str, ...]:
     return tuple(a.password.reveal() for a in postdeploy_target.accounts if a.password)
 
 
-@pytest.fixture(scope="session")
-def security_sweep(postdeploy_admin: httpx.Client, postdeploy_run_tag: str) -> Iterator[None]:
-    yield
-    try:
-        delete_tagged(postdeploy_admin, postdeploy_run_tag)
-    except httpx.HTTPError as exc:
-        log.warning("could not sweep media tagged %s: %s", postdeploy_run_tag, exc)
-
-
 @pytest.fixture
-def probe_media(postdeploy_run_tag: str, security_sweep: None) -> Iterator[Callable[..., Probe]]:
+def probe_media(
+    postdeploy_run_tag: str, postdeploy_run_sweep: None
+) -> Iterator[Callable[..., Probe]]:
     """``probe_media(client, owner)``: upload a fresh PNG as ``client``; deleted afterwards."""
     created: list[tuple[httpx.Client, str]] = []
 

@@ -13,24 +13,14 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from postdeploy.media import MEDIA_PATH, Uploaded, delete_tagged, upload_media
+from postdeploy.media import MEDIA_PATH, Uploaded, upload_media
 
 log = logging.getLogger(__name__)
 
 
-@pytest.fixture(scope="session")
-def media_sweep(postdeploy_admin: httpx.Client, postdeploy_run_tag: str) -> Iterator[None]:
-    """At the end of the session, remove whatever this run left behind."""
-    yield
-    try:
-        delete_tagged(postdeploy_admin, postdeploy_run_tag)
-    except httpx.HTTPError as exc:
-        log.warning("could not sweep media tagged %s: %s", postdeploy_run_tag, exc)
-
-
 @pytest.fixture
 def upload(
-    postdeploy_user: httpx.Client, postdeploy_run_tag: str, media_sweep: None
+    postdeploy_user: httpx.Client, postdeploy_run_tag: str, postdeploy_run_sweep: None
 ) -> Iterator[Callable[..., Uploaded]]:
     """Upload as the first user; every upload is deleted after the test, pass or fail."""
     created: list[str] = []

@@ -31,7 +31,7 @@ def contract_baseline(pytestconfig: pytest.Config) -> ContractBaseline:
 
 @pytest.fixture(scope="module")
 def example_values(
-    postdeploy_user: httpx.Client, postdeploy_run_tag: str, media_sweep: None
+    postdeploy_user: httpx.Client, postdeploy_run_tag: str, postdeploy_run_sweep: None
 ) -> Iterator[dict[str, str]]:
     """One tagged item per kind, the ids the recorded examples' templates need."""
     with example_media(postdeploy_user, postdeploy_run_tag) as values:

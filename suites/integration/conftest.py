@@ -90,7 +90,7 @@ def make(
     postdeploy_user: httpx.Client,
     postdeploy_run_id: str,
     postdeploy_run_tag: str,
-    media_sweep: None,
+    postdeploy_run_sweep: None,
 ) -> Iterator[Maker]:
     """``make(kind, api="v2", client=None, tags="")``: create media; removed after the test."""
     maker = Maker(postdeploy_user, postdeploy_run_id, postdeploy_run_tag)
@@ -103,7 +103,7 @@ def make_for_module(
     postdeploy_user: httpx.Client,
     postdeploy_run_id: str,
     postdeploy_run_tag: str,
-    media_sweep: None,
+    postdeploy_run_sweep: None,
 ) -> Iterator[Maker]:
     """Like ``make``, for media many checks of one module read; removed after the module."""
     maker = Maker(postdeploy_user, postdeploy_run_id, postdeploy_run_tag)
