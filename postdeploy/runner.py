@@ -55,7 +55,8 @@ def run(config: Config, *, run_id: str | None = None) -> RunOutcome:
     results: list[StageResult] = []
     error: str | None = None
     try:
-        with started_target(config.target, run_dir) as target:
+        needs_metrics = any(stage.name == "monitoring" for stage in stages)
+        with started_target(config.target, run_dir, prometheus=needs_metrics) as target:
             log.info("target %s", target.url)
             checked = preflight(target)
             target_info = describe_target(
@@ -110,8 +111,12 @@ def _finish_unchecked(
 
 
 @contextlib.contextmanager
-def started_target(settings: TargetSettings, run_dir: Path) -> Iterator[TargetSettings]:
-    """The target, ready to use: the configured one, or an embedded unimedia (stopped after)."""
+def started_target(
+    settings: TargetSettings, run_dir: Path, *, prometheus: bool = True
+) -> Iterator[TargetSettings]:
+    """The target, ready to use: the configured one, or an embedded unimedia (stopped after),
+    with an embedded Prometheus scraping it when ``prometheus`` (only the monitoring stage
+    reads it; starting it costs the smoke profile seconds)."""
     if not settings.embedded:
         yield settings
         return
@@ -119,11 +124,12 @@ def started_target(settings: TargetSettings, run_dir: Path) -> Iterator[TargetSe
     faults = os.environ.get("UNIMEDIA_FAULTS")
     if faults:
         log.info("with UNIMEDIA_FAULTS=%s", faults)
-    with (
-        EmbeddedUnimedia(log_path=run_dir / "unimedia.log", timeout_s=settings.timeout_s) as t,
-        embedded_prometheus(t, run_dir) as with_prometheus,
-    ):
-        yield with_prometheus
+    with EmbeddedUnimedia(log_path=run_dir / "unimedia.log", timeout_s=settings.timeout_s) as t:
+        if not prometheus:
+            yield t
+            return
+        with embedded_prometheus(t, run_dir) as with_prometheus:
+            yield with_prometheus
 
 
 def _run_stages(stages: Sequence[Stage], context: StageContext) -> list[StageResult]:
