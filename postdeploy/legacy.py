@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["LEGACY", "LegacyKind", "find_legacy"]
+__all__ = ["LEGACY", "LegacyKind", "delete_legacy_if_ours", "find_legacy"]
 
 MAX_PAGES = 20
 
@@ -105,3 +105,19 @@ def find_legacy(client: httpx.Client, kind: LegacyKind, sha256: str) -> dict[str
 
 def _match(kind: LegacyKind, items: list[dict[str, Any]], sha256: str) -> dict[str, Any] | None:
     return next((item for item in items if item.get(kind.sha_field) == sha256), None)
+
+
+def delete_legacy_if_ours(
+    client: httpx.Client, kind: LegacyKind, legacy_id: Any, sha256: str
+) -> bool:
+    """Delete a v1 item by id only if it still holds the bytes we uploaded; True if deleted.
+
+    A legacy id is a small per-kind number. A service that hands a freed number to the next
+    upload (the ``legacy_id_reuse`` fault; plain "max + 1" numbering) would otherwise let a
+    clean-up delete whatever now answers to it — on production, a customer's file.
+    """
+    path = kind.item_path(legacy_id)
+    current = client.get(path)
+    if current.status_code != 200 or current.json().get(kind.sha_field) != sha256:
+        return False
+    return client.delete(path).status_code == kind.deleted_status

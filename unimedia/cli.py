@@ -66,10 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     _database_options(up)
     up.add_argument("revision", nargs="?", default="head")
     down = db_commands.add_parser(
-        "downgrade", help="migrate down (default: one revision, i.e. undo the unification)"
+        "downgrade",
+        help="migrate down (default: to the legacy schema, i.e. undo the unification; "
+        "'-1' for one revision)",
     )
     _database_options(down)
-    down.add_argument("revision", nargs="?", default="-1")
+    down.add_argument("revision", nargs="?", default="0001_legacy")  # schema.LEGACY_REVISION
     down.add_argument(
         "--allow-loss",
         action="store_true",

@@ -96,6 +96,9 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
         ),
         "metadata_wrong": FaultDefinition("media metadata reports a wrong size and content type"),
         "delete_ignored": FaultDefinition("DELETE answers 204 but the media stays"),
+        "legacy_id_reuse": FaultDefinition(
+            "a deleted item's legacy number goes to the next upload of its kind"
+        ),
         "error_rate": FaultDefinition(
             "that fraction (default 0.2) of /api/ requests answer 500", "0.2", _ratio
         ),

@@ -169,3 +169,22 @@ class MediaTag(Base):
     position: Mapped[int] = mapped_column(Integer)
 
     media: Mapped[Media] = relationship(back_populates="tag_rows")
+
+
+class LegacyNumber(Base):
+    """The highest legacy number ever issued per kind.
+
+    A legacy id (``vid_7``) is what old clients store and come back with; if it were
+    "the highest existing number + 1", deleting the newest item would hand its number to the
+    next upload, and a stale reference would silently name someone's new media (measured:
+    the integration stage's own clean-up deleted another check's upload that way). Numbers
+    are therefore issued from this high-water mark, which a delete never lowers.
+    """
+
+    __tablename__ = "legacy_numbers"
+
+    kind: Mapped[Kind] = mapped_column(
+        SAEnum(Kind, native_enum=False, values_callable=_enum_values, length=16),
+        primary_key=True,
+    )
+    last_issued: Mapped[int] = mapped_column(Integer)

@@ -23,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 from unimedia.errors import ConfigError
 from unimedia.faults import FaultSet
@@ -61,12 +61,35 @@ def current_revision(engine: Engine) -> str | None:
 def _bound(
     engine: Engine, *, faults: FaultSet | None = None, allow_loss: bool = False
 ) -> Iterator[Config]:
-    with engine.begin() as connection:
+    with engine.begin() as connection, _transactional_ddl(connection):
         config = _config()
         config.attributes["connection"] = connection
         config.attributes["faults"] = faults or FaultSet.none()
         config.attributes["allow_loss"] = allow_loss
         yield config
+
+
+@contextmanager
+def _transactional_ddl(connection: Connection) -> Iterator[None]:
+    """Make a SQLite migration all-or-nothing, as it is on PostgreSQL.
+
+    Python's sqlite3 driver opens a transaction only before INSERT/UPDATE/DELETE, so a
+    migration's ``CREATE``/``DROP TABLE`` committed on its own: a downgrade that refused
+    half-way (``0002``'s "would lose data") left ``0003``'s table dropped while the
+    database still claimed revision ``0003``. Here the driver stops managing transactions
+    and one ``BEGIN`` covers the whole run; the caller's commit or rollback ends it.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    previous = driver.isolation_level
+    driver.isolation_level = None
+    try:
+        connection.exec_driver_sql("BEGIN")
+        yield
+    finally:
+        driver.isolation_level = previous  # the pooled connection goes back as it came
 
 
 def upgrade(engine: Engine, revision: str = "head", *, faults: FaultSet | None = None) -> None:

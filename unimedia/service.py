@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from unimedia.faults import FaultSet
-from unimedia.models import Kind, Media, MediaTag, User, kind_of
+from unimedia.models import Kind, LegacyNumber, Media, MediaTag, User, kind_of
 from unimedia.probe import probe_file
 from unimedia.storage import BlobStore
 
@@ -108,10 +108,22 @@ class MediaService:
         return self._visible(viewer)
 
     def _next_number(self, kind: Kind) -> int:
-        # Under the blob lock, so two uploads in this process never take the same number;
-        # the unique (kind, legacy_id) constraint catches any other writer.
-        highest = self._session.scalar(select(func.max(Media.legacy_id)).where(Media.kind == kind))
-        return (highest or 0) + 1
+        """The next legacy number of ``kind``, never one issued before (:class:`LegacyNumber`).
+
+        Called under the blob lock, in the upload's transaction, so two uploads in this
+        process never take the same number; the unique (kind, legacy_id) index catches any
+        other writer. The ``legacy_id_reuse`` fault is the naive "highest in use + 1".
+        """
+        in_use = self._session.scalar(select(func.max(Media.legacy_id)).where(Media.kind == kind))
+        if self._faults.active("legacy_id_reuse"):
+            return (in_use or 0) + 1
+        mark = self._session.get(LegacyNumber, kind)
+        number = max(in_use or 0, mark.last_issued if mark else 0) + 1
+        if mark is None:
+            self._session.add(LegacyNumber(kind=kind, last_issued=number))
+        else:
+            mark.last_issued = number
+        return number
 
     def upload(
         self,

@@ -38,9 +38,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import ModuleType
 
 import numpy as np
-from scipy import stats
 
 __all__ = [
     "Classification",
@@ -58,6 +58,15 @@ __all__ = [
 
 
 MIN_TAIL_QUANTILE = 0.90
+
+
+def _stats() -> ModuleType:
+    """``scipy.stats``, imported on first use: it takes about a second to import, and every
+    ``postdeploy`` command (the smoke profile too) imports this module through the stage
+    registry without ever judging a load test."""
+    from scipy import stats
+
+    return stats
 
 
 class Classification(StrEnum):
@@ -150,8 +159,8 @@ def judge_shift(
     cur = np.asarray(current, dtype=float)
     base_median, cur_median = float(np.median(base)), float(np.median(cur))
     effect = cur_median / base_median if base_median > 0 else math.inf
-    slower = stats.mannwhitneyu(cur, base, alternative="greater").pvalue
-    faster = stats.mannwhitneyu(cur, base, alternative="less").pvalue
+    slower = _stats().mannwhitneyu(cur, base, alternative="greater").pvalue
+    faster = _stats().mannwhitneyu(cur, base, alternative="less").pvalue
     common = {"baseline": base_median, "current": cur_median, "effect": effect}
     if slower < alpha and effect > tol.median_ratio:
         return MetricJudgement(name, Classification.HIGH, p_value=float(slower), **common)
@@ -204,7 +213,7 @@ def judge_tail(
     base_over = int(np.count_nonzero(base > threshold))
     cur_over = int(np.count_nonzero(cur > threshold))
     table = [[cur_over, len(cur) - cur_over], [base_over, len(base) - base_over]]
-    p_value = float(stats.fisher_exact(table, alternative="greater").pvalue)
+    p_value = float(_stats().fisher_exact(table, alternative="greater").pvalue)
     base_q, cur_q = float(np.quantile(base, q)), float(np.quantile(cur, q))
     effect = cur_q / base_q if base_q > 0 else math.inf
     label = f"p{q * 100:.3g}"
@@ -238,7 +247,7 @@ def judge_errors(
         [current_failures, current_total - current_failures],
         [baseline_failures, baseline_total - baseline_failures],
     ]
-    p_value = float(stats.fisher_exact(table, alternative="greater").pvalue)
+    p_value = float(_stats().fisher_exact(table, alternative="greater").pvalue)
     common = {
         "baseline": base_rate, "current": cur_rate, "effect": cur_rate - base_rate,
         "p_value": p_value,
@@ -311,11 +320,11 @@ def mwu_samples_needed(
     if len(baseline) < 2:
         return None
     shifted = baseline * ratio
-    u = stats.mannwhitneyu(shifted, baseline, alternative="greater").statistic
+    u = _stats().mannwhitneyu(shifted, baseline, alternative="greater").statistic
     p_greater = float(u) / (len(baseline) ** 2)
     if p_greater <= 0.5:
         return None
-    z = stats.norm.ppf(1 - alpha) + stats.norm.ppf(power)
+    z = _stats().norm.ppf(1 - alpha) + _stats().norm.ppf(power)
     total = z**2 / (12 * 0.25 * (p_greater - 0.5) ** 2)  # equal group sizes: c = 1/2
     return max(2, math.ceil(total / 2))
 

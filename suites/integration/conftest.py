@@ -18,7 +18,7 @@ import pytest
 from integration_media import PAYLOADS, Made
 
 from postdeploy.checks import fails_as
-from postdeploy.legacy import LEGACY
+from postdeploy.legacy import LEGACY, delete_legacy_if_ours
 from postdeploy.media import MEDIA_PATH, check_filename, sweep_leftovers, upload_media
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Maker:
 
     def __init__(self, default: httpx.Client, run_id: str, run_tag: str) -> None:
         self._default, self._run_id, self._run_tag = default, run_id, run_tag
-        self._created: list[tuple[httpx.Client, str]] = []
+        self._created: list[tuple[httpx.Client, Made]] = []
 
     def __call__(
         self,
@@ -70,18 +70,21 @@ class Maker:
                 f"{api} {kind} upload answered HTTP {response.status_code}: {response.text[:300]}"
             )
         made = Made(kind, api, content, filename, content_type, response.json())
-        if api == "v2":
-            self._created.append((client, f"{MEDIA_PATH}/{made.media_id}"))
-        else:
-            self._created.append((client, LEGACY[kind].item_path(made.legacy_id)))
+        self._created.append((client, made))
         return made
 
     def cleanup(self) -> None:
-        for client, path in self._created:
+        """Delete what was made: v2 items by their uuid, v1 items by number only while the
+        number still holds our bytes (a check may have deleted it, and a service may have
+        given the number to someone else's upload since)."""
+        for client, made in self._created:
             try:
-                client.delete(path)
-            except httpx.HTTPError as exc:
-                log.warning("could not delete %s: %s", path, exc)
+                if made.api == "v2":
+                    client.delete(f"{MEDIA_PATH}/{made.media_id}")
+                else:
+                    delete_legacy_if_ours(client, LEGACY[made.kind], made.legacy_id, made.sha256)
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("could not delete %s %s: %s", made.api, made.filename, exc)
         self._created.clear()
 
 

@@ -111,3 +111,25 @@ def test_delete_through_v2_removes_from_v1(
     assert deleted.status_code == 204, f"v2 delete answered HTTP {deleted.status_code}"
     status = postdeploy_user.get(LEGACY[kind].item_path(made.legacy_id)).status_code
     assert status == 404, f"v1 still answers HTTP {status} after the v2 delete"
+
+
+@pytest.mark.gate(trigger="data_loss", severity="high")
+@pytest.mark.parametrize("kind", KINDS)
+def test_deleted_legacy_ids_are_not_reissued(
+    make: Callable[..., Made], postdeploy_user: httpx.Client, kind: str
+) -> None:
+    """A deleted legacy id is never given to a new upload"""
+    # Old clients keep legacy ids; one that names someone's next upload after a delete turns
+    # a stale reference (a retried delete, a bookmark) into an action on the wrong media.
+    legacy = LEGACY[kind]
+    first = make(kind, api="v1")
+    deleted = postdeploy_user.delete(legacy.item_path(first.legacy_id))
+    assert deleted.status_code == legacy.deleted_status, f"v1 delete: HTTP {deleted.status_code}"
+    second = make(kind, api="v1")
+    assert second.legacy_id != first.legacy_id, (
+        f"the deleted {kind}'s id {first.legacy_id} was given to the next upload"
+    )
+    stale = postdeploy_user.get(legacy.item_path(first.legacy_id))
+    assert stale.status_code == 404, (
+        f"deleted id {first.legacy_id} answers HTTP {stale.status_code}: it names other media"
+    )

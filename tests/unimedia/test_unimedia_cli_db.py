@@ -45,7 +45,7 @@ def test_seed_refuse_upgrade_downgrade_cycle(tmp_path: Path) -> None:
     upgraded = _run("db", "upgrade", "--data", data, "--log-level", "warning")
     assert upgraded.returncode == 0, upgraded.stderr
     assert "media=40" in upgraded.stderr
-    assert _run("db", "current", "--data", data).stdout == "0002_unified\n"
+    assert _run("db", "current", "--data", data).stdout == "0003_legacy_numbers\n"
 
     downgraded = _run("db", "downgrade", "--data", data, "--log-level", "warning")
     assert downgraded.returncode == 0, downgraded.stderr

@@ -210,6 +210,15 @@ def test_delete_ignored(make_api: Callable[..., Api]) -> None:
     assert api.get("alice", f"/api/v2/media/{media['id']}").status_code == 200
 
 
+def test_legacy_id_reuse(make_api: Callable[..., Api]) -> None:
+    api = make_api(faults="legacy_id_reuse")
+    first = api.upload("alice", samples.png(8, 8, salt="first"))
+    assert api.delete("alice", f"/api/v2/media/{first['id']}").status_code == 204
+    second = api.upload("bob", samples.png(8, 8, salt="second"))
+    # bob's new image answers to the number alice's deleted one had
+    assert api.get("bob", "/api/v1/images/img_1").json()["checksum_sha256"] == second["sha256"]
+
+
 def test_error_rate_all(make_api: Callable[..., Api]) -> None:
     api = make_api(faults="error_rate:1")
     assert api.login("alice").status_code == 500

@@ -235,3 +235,15 @@ def test_legacy_ids_continue_per_kind(make_api: Callable[..., Api]) -> None:
         "img_2",
     ]
     assert [v["videoId"] for v in api.get("alice", "/api/v1/videos").json()["videos"]] == [1]
+
+
+def test_a_deleted_legacy_number_is_never_issued_again(api: Api) -> None:
+    """A stale ``img_2`` held by an old client must never name someone's next upload."""
+    for salt in ("a", "b"):
+        _upload(api, "alice", "/api/v1/images", "image", f"{salt}.png",
+                samples.png(8, 8, salt=salt), "image/png")  # fmt: skip
+    assert api.delete("alice", "/api/v1/images/img_2").status_code == 200  # the v1 contract
+    third = _upload(api, "bob", "/api/v1/images", "image", "c.png",
+                    samples.png(8, 8, salt="c"), "image/png")  # fmt: skip
+    assert third["image_id"] == "img_3"
+    assert api.get("alice", "/api/v1/images/img_2").status_code == 404
