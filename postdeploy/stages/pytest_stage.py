@@ -2,27 +2,23 @@
 
 A subprocess, not ``pytest.main()`` in-process: stages run side by side, a crashing or
 hanging suite cannot take the verdict down with it, and heavy imports (Playwright, Locust's
-gevent patching) stay out of the runner. Passwords reach the child through its environment,
-never its command line (which any user of the machine can read).
+gevent patching) stay out of the runner. The child's environment: :mod:`postdeploy.child_env`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from postdeploy.config import TargetSettings, password_env_name
+from postdeploy.child_env import PROJECT_ROOT, target_environment
 from postdeploy.findings import Finding, StageResult, StageStatus
 from postdeploy.stages.base import StageContext
 
-__all__ = ["PROJECT_ROOT", "PytestStage", "target_environment"]
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["PytestStage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,22 +93,6 @@ class PytestStage:
             artifacts=(*result.artifacts, str(log_file.relative_to(context.run_dir))),
             charts=result.charts,
         )
-
-
-def target_environment(target: TargetSettings, run_id: str) -> dict[str, str]:
-    """The child's environment: ours plus the target, accounts and passwords."""
-    env = dict(os.environ)
-    if target.url:
-        env["POSTDEPLOY_TARGET"] = target.url
-    env["POSTDEPLOY_RUN_ID"] = run_id
-    env["POSTDEPLOY_TIMEOUT"] = str(target.timeout_s)
-    env["POSTDEPLOY_ACCOUNTS"] = ",".join(f"{a.username}:{a.role}" for a in target.accounts)
-    for account in target.accounts:
-        if account.password is not None:
-            env[password_env_name(account.username)] = account.password.reveal()
-    if target.expected_version:
-        env["POSTDEPLOY_EXPECTED_VERSION"] = target.expected_version
-    return env
 
 
 def _rebased(finding: Finding, stage_dir: Path, run_dir: Path) -> Finding:
