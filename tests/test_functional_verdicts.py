@@ -33,7 +33,9 @@ def test_clean_service_is_go_with_every_functional_stage(run_cli, base_env) -> N
     verdict = result.verdict
     stages = {stage["name"]: stage for stage in verdict["stages"]}
     # on failure, each reason's evidence: a CI log is often all there is to go on
-    evidence = "\n".join(f"{r['title']}:\n{r['evidence'][:1500]}" for r in verdict["reasons"])
+    evidence = "\n".join(
+        f"{reason['title']}:\n{str(reason.get('evidence'))[:1500]}" for reason in verdict["reasons"]
+    )
     assert verdict["decision"] == "GO", result.stdout + result.stderr + evidence
     for name in ("smoke", "integration", "contracts", "data"):
         assert stages[name]["status"] == "passed", stages[name]
