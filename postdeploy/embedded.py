@@ -30,13 +30,13 @@ from filelock import FileLock
 
 from postdeploy.config import DEFAULT_ACCOUNTS, Account, Secret, TargetSettings
 from postdeploy.errors import EmbeddedTargetError
+from postdeploy.processes import STOP_TIMEOUT_S, stop_process
 
 __all__ = ["EmbeddedUnimedia", "SharedEmbedded", "expected_unimedia_version"]
 
 log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 10.0
 
 
 def expected_unimedia_version() -> str:
@@ -133,7 +133,9 @@ class EmbeddedUnimedia:
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL) and remove its temporary data."""
         if self._process is not None:
-            _terminate(self._process)
+            stop_process(self._process)
+            if self._process.stdout is not None:
+                self._process.stdout.close()
             self._process = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -182,18 +184,6 @@ def _last_line(path: Path) -> str:
     except OSError:
         return ""
     return lines[-1].strip() if lines else ""
-
-
-def _terminate(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
 
 
 class SharedEmbedded:

@@ -30,6 +30,7 @@ import httpx
 
 from postdeploy.config import TargetSettings
 from postdeploy.errors import MonitoringError
+from postdeploy.processes import stop_process
 
 __all__ = [
     "PROMETHEUS_INSTALL_HINT",
@@ -47,7 +48,6 @@ PROMETHEUS_INSTALL_HINT = (
     "(apt-get install prometheus, or give POSTDEPLOY_PROMETHEUS_URL)"
 )
 READY_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 10.0
 
 
 def find_prometheus() -> str | None:
@@ -183,10 +183,10 @@ class EmbeddedPrometheus:
         if self._process is not None and self._process.poll() is None:
             with contextlib.suppress(httpx.HTTPError):
                 httpx.post(f"{self.url}/-/quit", timeout=2.0)
-            _wait_or_kill(self._process)
+            stop_process(self._process, ask=False)  # /-/quit asked it
         self._process = None
         if self._exporter is not None:
-            _wait_or_kill(self._exporter, terminate=True)
+            stop_process(self._exporter)
             self._exporter = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -243,7 +243,7 @@ class EmbeddedPrometheus:
         address = f"127.0.0.1:{port}"
         if not _poll(f"http://{address}/metrics", self._exporter, 10.0):
             log.warning("node exporter did not start; disk and network are not scraped")
-            _wait_or_kill(self._exporter, terminate=True)
+            stop_process(self._exporter)
             self._exporter = None
             return None
         return address
@@ -283,16 +283,6 @@ def _poll(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> bool:
                 return True
         time.sleep(0.1)
     return False
-
-
-def _wait_or_kill(process: subprocess.Popen[bytes], *, terminate: bool = False) -> None:
-    if terminate and process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @contextlib.contextmanager
