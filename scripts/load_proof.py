@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from postdeploy.config import password_env_name
+from postdeploy.config import TargetSettings, password_env_name
 from postdeploy.embedded import EmbeddedUnimedia
 
 
@@ -34,9 +34,8 @@ def verify_paired(faults: str, env: dict[str, str], reports: Path) -> dict:
     return json.loads((reports / "latest" / "verdict.json").read_text())
 
 
-def verify(server: EmbeddedUnimedia, env: dict[str, str], reports: Path) -> dict:
-    settings = server.settings
-    assert settings is not None
+def verify(settings: TargetSettings, env: dict[str, str], reports: Path) -> dict:
+    """``postdeploy verify --stages load`` against a running server (the recorded baseline)."""
     assert settings.url is not None
     child = dict(env, POSTDEPLOY_TARGET=settings.url)
     for account in settings.accounts:
@@ -98,8 +97,8 @@ def main() -> None:
             if args.paired:
                 verdict = verify_paired(faults, env, reports)
             else:
-                with EmbeddedUnimedia(faults=faults) as server:
-                    verdict = verify(server, env, reports)
+                with EmbeddedUnimedia(faults=faults) as settings:
+                    verdict = verify(settings, env, reports)
             fired = verdict["triggers_fired"]
             decisions.append(verdict["decision"])
             titles = "; ".join(r["title"] for r in verdict["reasons"][:3])
