@@ -112,11 +112,11 @@ def _finish_unchecked(
 
 @contextlib.contextmanager
 def started_target(
-    settings: TargetSettings, run_dir: Path, *, prometheus: bool = True
+    settings: TargetSettings, run_dir: Path, *, prometheus: bool = False
 ) -> Iterator[TargetSettings]:
     """The target, ready to use: the configured one, or an embedded unimedia (stopped after),
-    with an embedded Prometheus scraping it when ``prometheus`` (only the monitoring stage
-    reads it; starting it costs the smoke profile seconds)."""
+    with an embedded Prometheus scraping it only when ``prometheus`` is asked for (only the
+    monitoring stage reads it; starting it costs the smoke profile seconds)."""
     if not settings.embedded:
         yield settings
         return

@@ -23,7 +23,7 @@ __all__ = ["Calibration", "calibrate_load", "record_load_baseline"]
 def record_load_baseline(config: Config, profile: LoadProfile) -> tuple[Path, LoadRun]:
     """Load the (known-good) target with ``profile`` and save what it measured."""
     with tempfile.TemporaryDirectory(prefix="postdeploy-baseline-") as scratch:
-        with started_target(config.target, Path(scratch), prometheus=False) as target:
+        with started_target(config.target, Path(scratch)) as target:
             checked = preflight(target)
             run = run_locust(target, profile, new_run_id(), Path(scratch) / "load")
         path = baseline_path(profile.name)
@@ -45,7 +45,7 @@ def calibrate_load(config: Config, profile: LoadProfile) -> Calibration:
     """A/A: load the same release twice, one run after the other; propose tolerances."""
     with (
         tempfile.TemporaryDirectory(prefix="postdeploy-calibrate-") as scratch,
-        started_target(config.target, Path(scratch), prometheus=False) as target,
+        started_target(config.target, Path(scratch)) as target,
     ):
         preflight(target)
         first = run_locust(target, profile, new_run_id(), Path(scratch) / "a")

@@ -24,7 +24,7 @@ def record_contract_baseline(config: Config, path: Path | None = None) -> tuple[
     path = path or Path(os.environ.get("POSTDEPLOY_BASELINE_DIR") or "baselines") / "contract.json"
     with (
         tempfile.TemporaryDirectory(prefix="postdeploy-baseline-") as scratch,
-        started_target(config.target, Path(scratch), prometheus=False) as target,
+        started_target(config.target, Path(scratch)) as target,
     ):
         checked = preflight(target)
         users = [a for a in target.accounts if a.role == "user"]
