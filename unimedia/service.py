@@ -112,7 +112,9 @@ class MediaService:
 
         Called under the blob lock, in the upload's transaction, so two uploads in this
         process never take the same number; the unique (kind, legacy_id) index catches any
-        other writer. The ``legacy_id_reuse`` fault is the naive "highest in use + 1".
+        other writer. The highest number in use is still read: a writer that does not keep
+        the mark (the previous release, during a rolling deploy) may have gone past it.
+        The ``legacy_id_reuse`` fault is the naive "highest in use + 1".
         """
         in_use = self._session.scalar(select(func.max(Media.legacy_id)).where(Media.kind == kind))
         if self._faults.active("legacy_id_reuse"):
