@@ -4,4 +4,4 @@ Also registered as a ``pytest11`` entry point once the package is installed; bot
 same plugin name, so pytest loads it once.
 """
 
-pytest_plugins = ["postdeploy.pytest_plugin"]
+pytest_plugins = ["postdeploy.pytest.plugin"]

@@ -1,7 +1,7 @@
 """Fixtures for the browser workflows: one Chromium per worker, a fresh context per check.
 
 Own fixtures rather than pytest-playwright's: the browser comes from
-:func:`postdeploy.browser.launch_chromium` (Debian's Chromium here, the flags this machine
+:func:`postdeploy.checks.browser.launch_chromium` (Debian's Chromium here, the flags this machine
 needs, one-line errors), and the evidence of a failing check — screenshot, trace, console —
 must be saved *while the check's report is built* so it lands in the finding; pytest-playwright
 saves its artifacts at teardown, after that. See docs/e2e.md.
@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from postdeploy.artifacts import CheckArtifacts
-from postdeploy.browser import launch_chromium
-from postdeploy.browser_evidence import BrowserWatch, save_failure_evidence
 from postdeploy.checks import fails_as
+from postdeploy.checks.artifacts import CheckArtifacts
+from postdeploy.checks.browser import launch_chromium
+from postdeploy.checks.browser_evidence import BrowserWatch, save_failure_evidence
+from postdeploy.checks.media_api import Uploaded, delete_tagged_quietly, upload_media
 from postdeploy.config import Account, TargetSettings, load_config
 from postdeploy.errors import PostdeployError
-from postdeploy.media import Uploaded, delete_tagged_quietly, upload_media
 from postdeploy.runid import run_tag
 
 from .pages import log_in, open_library

@@ -14,9 +14,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
+from postdeploy.checks.media_api import Uploaded
+from postdeploy.checks.sample_files import mp4, pdf, png
 from postdeploy.config import Account
-from postdeploy.media import Uploaded
-from postdeploy.payloads import mp4, pdf, png
 
 from .pages import KIND_LABELS, expect_listed, media_table, pager, row_of
 

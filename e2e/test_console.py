@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from postdeploy.browser_evidence import BrowserWatch
+from postdeploy.checks.browser_evidence import BrowserWatch
 from postdeploy.config import Account
 
 from .pages import log_in, log_out, open_login

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from postdeploy.browser_evidence import BrowserWatch
+from postdeploy.checks.browser_evidence import BrowserWatch
 from postdeploy.config import Account
 
 from .pages import log_in, log_out, media_table, open_login

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page
 
 from postdeploy.checks import fails_as
+from postdeploy.checks.sample_files import mp4, pdf, png
 from postdeploy.config import Account
-from postdeploy.payloads import mp4, pdf, png
 
 from .pages import Payload, delete_via_ui, download_via_ui, upload_via_ui
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
-from postdeploy.payloads import png
+from postdeploy.checks.sample_files import png
 
 MEDIA = "/api/v2/media"
 RUN_ID = os.environ.get("POSTDEPLOY_RUN_ID", "locust")

@@ -156,7 +156,7 @@ class Config:
     gate: GatePolicy = field(default_factory=GatePolicy)
     zap: ZapSettings = field(default_factory=ZapSettings)
     config_file: Path | None = None
-    # The e2e stage's Chromium; POSTDEPLOY_BROWSER_PATH wins (see postdeploy.browser).
+    # The e2e stage's Chromium; POSTDEPLOY_BROWSER_PATH wins (see postdeploy.checks.browser).
     browser_path: Path | None = None
     load: LoadSettings = field(default_factory=LoadSettings)
 

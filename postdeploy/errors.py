@@ -11,7 +11,7 @@ run, which the gate turns into INCONCLUSIVE, never GO. The CLI prints any
      │    └── AuthError         a configured account could not log in
      ├── EmbeddedTargetError    the embedded unimedia could not be started
      ├── BaselineError          a baseline is missing, malformed or does not match
-     ├── BrowserUnavailable     no Chromium could be started (postdeploy.browser)
+     ├── BrowserUnavailable     no Chromium could be started (postdeploy.checks.browser)
      ├── ToolMissing            an external command-line tool is not installed
      ├── MonitoringError        no Prometheus, or it cannot answer a query
      └── StageCrashed           a stage could not produce a result

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
 from postdeploy.config import GatePolicy
 from postdeploy.findings import CheckOutcome, Finding, RollbackTrigger, StageResult, StageStatus
-from postdeploy.target import TargetInfo
+from postdeploy.target.info import TargetInfo
 
-__all__ = ["Decision", "Evaluation", "NotChecked", "Verdict", "evaluate"]
+__all__ = ["Decision", "Evaluation", "NotChecked", "Verdict", "build_verdict", "evaluate"]
 
 SCHEMA_VERSION = "1.0"
 
@@ -140,3 +140,48 @@ class Verdict:
     @property
     def duration_s(self) -> float:
         return (self.finished_at - self.started_at).total_seconds()
+
+
+def build_verdict(
+    results: Sequence[StageResult],
+    *,
+    expected: Sequence[str],
+    policy: GatePolicy,
+    run_id: str,
+    profile: str,
+    target: TargetInfo,
+    started_at: datetime,
+    error: str | None = None,
+    finished_at: datetime | None = None,
+) -> Verdict:
+    """The run's :class:`Verdict`: :func:`evaluate` the results, then fail closed on
+    ``error`` — why the run stopped before every expected stage had its say (bad input, an
+    unreachable target, Ctrl-C). The stages that did not run are "not checked" for that
+    reason, and such a run is never GO.
+
+    The one place a Verdict is assembled: ``postdeploy verify`` and ``postdeploy watch``
+    both end here, so they cannot disagree about what an error means.
+    """
+    evaluation = evaluate(results, expected=expected, policy=policy)
+    not_checked = list(evaluation.not_checked)
+    decision = evaluation.decision
+    if error is not None:
+        ran = {result.name for result in results}
+        not_checked = [NotChecked(name, None, error) for name in expected if name not in ran] + [
+            item for item in not_checked if item.stage in ran
+        ]
+        if decision is Decision.GO:
+            decision = Decision.INCONCLUSIVE
+    return Verdict(
+        run_id=run_id,
+        decision=decision,
+        profile=profile,
+        target=target,
+        stages=tuple(results),
+        reasons=evaluation.reasons,
+        triggers_fired=evaluation.triggers_fired,
+        not_checked=tuple(not_checked),
+        started_at=started_at,
+        finished_at=finished_at or datetime.now(UTC),
+        error=error,
+    )

@@ -10,25 +10,24 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from postdeploy.config import Config, GatePolicy, TargetSettings
-from postdeploy.embedded import EmbeddedUnimedia
+from postdeploy.config import Config, GatePolicy
 from postdeploy.errors import PostdeployError
 from postdeploy.findings import StageResult, StageStatus
-from postdeploy.gate import Decision, NotChecked, Verdict, evaluate
-from postdeploy.preflight import preflight
-from postdeploy.prometheus import embedded_prometheus
+from postdeploy.gate import Verdict, build_verdict
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
 from postdeploy.stages import PROFILES, Stage, StageContext, select_stages
-from postdeploy.target import TargetInfo, describe_target
+from postdeploy.target.access import preflight
+from postdeploy.target.info import TargetInfo, describe_target
+from postdeploy.target.lifecycle import started_target
 
-__all__ = ["RunOutcome", "record_unchecked", "run", "started_target"]
+__all__ = ["RunOutcome", "record_unchecked", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +40,18 @@ class RunOutcome:
     run_dir: Path
 
 
-def run(config: Config, *, run_id: str | None = None) -> RunOutcome:
-    """Verify ``config.target`` with the stages of ``config.profile`` and write reports."""
+def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = ()) -> RunOutcome:
+    """Verify ``config.target`` with the stages of ``config.profile`` and write reports.
+
+    ``stages``: stages of the caller's own, beside the built-in and plugin ones (see
+    :mod:`postdeploy.stages.registry`); ``full`` runs them, ``--stages`` can name them.
+    """
     run_id = run_id or new_run_id()
     run_dir = _run_dir(config.report_dir, run_id)
     started = datetime.now(UTC)
+    extra = tuple(stages)
     try:
-        stages = select_stages(config.profile, config.stages)
+        stages = select_stages(config.profile, config.stages, extra=extra)
     except PostdeployError as exc:
         return _finish_unchecked(config, run_id, run_dir, started, str(exc))
 
@@ -110,35 +114,13 @@ def _finish_unchecked(
     return RunOutcome(verdict, run_dir)
 
 
-@contextlib.contextmanager
-def started_target(
-    settings: TargetSettings, run_dir: Path, *, prometheus: bool = False
-) -> Iterator[TargetSettings]:
-    """The target, ready to use: the configured one, or an embedded unimedia (stopped after),
-    with an embedded Prometheus scraping it only when ``prometheus`` is asked for (only the
-    monitoring stage reads it; starting it costs the smoke profile seconds)."""
-    if not settings.embedded:
-        yield settings
-        return
-    log.info("starting the embedded unimedia")
-    faults = os.environ.get("UNIMEDIA_FAULTS")
-    if faults:
-        log.info("with UNIMEDIA_FAULTS=%s", faults)
-    with EmbeddedUnimedia(log_path=run_dir / "unimedia.log", timeout_s=settings.timeout_s) as t:
-        if not prometheus:
-            yield t
-            return
-        with embedded_prometheus(t, run_dir) as with_prometheus:
-            yield with_prometheus
-
-
 def _run_stages(stages: Sequence[Stage], context: StageContext) -> list[StageResult]:
     """Run independent stages side by side, then exclusive ones (load) alone.
 
     Results keep the registry's order.
     """
-    shared = [stage for stage in stages if not getattr(stage, "exclusive", False)]
-    alone = [stage for stage in stages if getattr(stage, "exclusive", False)]
+    shared = [stage for stage in stages if not stage.exclusive]
+    alone = [stage for stage in stages if stage.exclusive]
     results: dict[str, StageResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(shared))) as pool:
         futures = {stage.name: pool.submit(_run_one, stage, context) for stage in shared}
@@ -169,29 +151,14 @@ def _verdict(
     *,
     profile: str | None = None,
 ) -> Verdict:
-    policy = config.gate if config else None
-
-    evaluation = evaluate(results, expected=expected, policy=policy or GatePolicy())
-    not_checked = list(evaluation.not_checked)
-    decision = evaluation.decision
-    if error is not None:
-        ran = {result.name for result in results}
-        not_checked = [NotChecked(name, None, error) for name in expected if name not in ran] + [
-            item for item in not_checked if item.stage in ran
-        ]
-        if decision is Decision.GO:
-            decision = Decision.INCONCLUSIVE
-    return Verdict(
+    return build_verdict(
+        results,
+        expected=expected,
+        policy=config.gate if config else GatePolicy(),
         run_id=run_id,
-        decision=decision,
         profile=profile or (config.profile if config else "smoke"),
         target=target,
-        stages=tuple(results),
-        reasons=evaluation.reasons,
-        triggers_fired=evaluation.triggers_fired,
-        not_checked=tuple(not_checked),
         started_at=started,
-        finished_at=datetime.now(UTC),
         error=error,
     )
 

@@ -21,8 +21,8 @@ import tempfile
 from pathlib import Path
 
 from postdeploy.config import TargetSettings, password_env_name
-from postdeploy.embedded import EmbeddedUnimedia
 from postdeploy.load.profiles import load_profile
+from postdeploy.target.embedded import EmbeddedUnimedia
 
 ROOT = Path(__file__).resolve().parent.parent
 

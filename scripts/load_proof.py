@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from postdeploy.config import TargetSettings, password_env_name
-from postdeploy.embedded import EmbeddedUnimedia
+from postdeploy.target.embedded import EmbeddedUnimedia
 
 
 def verify_paired(faults: str, env: dict[str, str], reports: Path) -> dict:

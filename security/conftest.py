@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from postdeploy.client import new_client
+from postdeploy.checks.media_api import MEDIA_PATH, OwnedMedia, upload_media
+from postdeploy.checks.sample_files import png
+from postdeploy.checks.web_login import UiLogin, login_form_token
 from postdeploy.config import Account, TargetSettings
-from postdeploy.media import MEDIA_PATH, upload_media
-from postdeploy.payloads import png
-from postdeploy.probes import Probe, UiLogin, login_form_token
+from postdeploy.target.client import new_client
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,13 @@ def run_secrets(postdeploy_target: TargetSettings) -> tuple[str, ...]:
 
 
 @pytest.fixture
-def probe_media(
+def owned_media(
     postdeploy_run_tag: str, postdeploy_run_sweep: None
-) -> Iterator[Callable[..., Probe]]:
-    """``probe_media(client, owner)``: upload a fresh PNG as ``client``; deleted afterwards."""
+) -> Iterator[Callable[..., OwnedMedia]]:
+    """``owned_media(client, owner)``: upload a fresh PNG as ``client``; deleted afterwards."""
     created: list[tuple[httpx.Client, str]] = []
 
-    def make(client: httpx.Client, owner: str, **kwargs: str) -> Probe:
+    def make(client: httpx.Client, owner: str, **kwargs: str) -> OwnedMedia:
         uploaded = upload_media(client, postdeploy_run_tag, **kwargs)
         if uploaded.response.status_code != 201:
             pytest.fail(
@@ -63,7 +63,7 @@ def probe_media(
                 pytrace=False,
             )
         created.append((client, uploaded.media_id))
-        return Probe(uploaded.media_id, owner)
+        return OwnedMedia(uploaded.media_id, owner)
 
     yield make
     for client, media_id in created:

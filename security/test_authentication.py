@@ -9,11 +9,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from postdeploy.client import LOGIN_PATH
+from postdeploy.checks.media_api import MEDIA_PATH, OwnedMedia
+from postdeploy.checks.websec import bad_tokens
 from postdeploy.config import Account
-from postdeploy.media import MEDIA_PATH
-from postdeploy.probes import Probe
-from postdeploy.websec import bad_tokens
+from postdeploy.target.client import LOGIN_PATH
 
 pytestmark = pytest.mark.security
 
@@ -38,10 +37,10 @@ def test_protected_endpoints_refuse_anonymous_forged_expired_and_tampered_tokens
     postdeploy_anonymous: httpx.Client,
     postdeploy_user: httpx.Client,
     user_account: Account,
-    probe_media: Callable[..., Probe],
+    owned_media: Callable[..., OwnedMedia],
 ) -> None:
     """Protected endpoints refuse anonymous, forged, expired and tampered tokens"""
-    probe = probe_media(postdeploy_user, user_account.username)
+    probe = owned_media(postdeploy_user, user_account.username)
     token = postdeploy_user.headers["Authorization"].removeprefix("Bearer ")
     variants: dict[str, dict[str, str]] = {"anonymous": {}}
     variants.update(

@@ -12,9 +12,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from postdeploy.checks.media_api import MEDIA_PATH, OwnedMedia
+from postdeploy.checks.web_login import UiLogin
 from postdeploy.config import Account
-from postdeploy.media import MEDIA_PATH
-from postdeploy.probes import Probe, UiLogin
 
 pytestmark = [
     pytest.mark.security,
@@ -38,10 +38,10 @@ def test_other_users_media_is_refused_through_v2(
     postdeploy_user: httpx.Client,
     postdeploy_other_user: httpx.Client,
     user_account: Account,
-    probe_media: Callable[..., Probe],
+    owned_media: Callable[..., OwnedMedia],
 ) -> None:
     """One user cannot read, download or delete another user's media through /api/v2"""
-    probe = probe_media(postdeploy_user, user_account.username)
+    probe = owned_media(postdeploy_user, user_account.username)
     media = f"{MEDIA_PATH}/{probe.media_id}"
     leaks = _answers(postdeploy_other_user, [media, f"{media}/content"])
     deleted = postdeploy_other_user.delete(media)
@@ -88,11 +88,11 @@ def test_other_users_media_is_refused_through_ui_download_links(
     postdeploy_user: httpx.Client,
     user_account: Account,
     other_account: Account,
-    probe_media: Callable[..., Probe],
+    owned_media: Callable[..., OwnedMedia],
     ui_login: Callable[..., UiLogin],
 ) -> None:
     """One user cannot download another user's media through the web UI's links"""
-    probe = probe_media(postdeploy_user, user_account.username)
+    probe = owned_media(postdeploy_user, user_account.username)
     other = ui_login(other_account)
     leaks = _answers(other.client, [f"/media/{probe.media_id}/download"])
     assert not leaks, (
@@ -105,10 +105,10 @@ def test_ordinary_users_cannot_use_admin_views_or_admin_media(
     postdeploy_admin: httpx.Client,
     postdeploy_target_admin: Account,
     user_account: Account,
-    probe_media: Callable[..., Probe],
+    owned_media: Callable[..., OwnedMedia],
 ) -> None:
     """An ordinary user cannot list everyone's media or reach the admin's"""
-    probe = probe_media(postdeploy_admin, postdeploy_target_admin.username)
+    probe = owned_media(postdeploy_admin, postdeploy_target_admin.username)
     problems = _answers(postdeploy_user, [f"{MEDIA_PATH}/{probe.media_id}"])
     for params in ({"limit": 200}, {"owner": postdeploy_target_admin.username, "limit": 200}):
         listing = postdeploy_user.get(MEDIA_PATH, params=params)

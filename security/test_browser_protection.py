@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from postdeploy.checks.media_api import MEDIA_PATH
+from postdeploy.checks.tls import certificate_problems, legacy_tls_versions_accepted
+from postdeploy.checks.web_login import UiLogin
+from postdeploy.checks.websec import cookie_problems, cors_problems, header_problems
 from postdeploy.config import Account, TargetSettings
-from postdeploy.media import MEDIA_PATH
-from postdeploy.probes import UiLogin
-from postdeploy.tls import certificate_problems, legacy_tls_versions_accepted
-from postdeploy.websec import cookie_problems, cors_problems, header_problems
 
 pytestmark = pytest.mark.security
 

@@ -9,10 +9,10 @@ from email.message import Message
 import httpx
 import pytest
 
+from postdeploy.checks.media_api import MEDIA_PATH, OwnedMedia
+from postdeploy.checks.web_login import UiLogin
+from postdeploy.checks.websec import active_content_problems, error_leaks, path_problems
 from postdeploy.config import Account
-from postdeploy.media import MEDIA_PATH
-from postdeploy.probes import Probe, UiLogin
-from postdeploy.websec import active_content_problems, error_leaks, path_problems
 
 pytestmark = pytest.mark.security
 
@@ -30,14 +30,14 @@ TRAVERSING_NAMES = ("../../../etc/passwd.png", "..\\..\\windows\\win.ini.png", "
 def test_uploaded_html_and_svg_are_never_served_as_active_content(
     postdeploy_user: httpx.Client,
     user_account: Account,
-    probe_media: Callable[..., Probe],
+    owned_media: Callable[..., OwnedMedia],
     ui_login: Callable[..., UiLogin],
 ) -> None:
     """Uploaded HTML and SVG are never served inline as active content"""
     problems = []
     downloads: list[tuple[httpx.Client, str]] = []
     for filename, (content_type, body) in ACTIVE.items():
-        probe = probe_media(
+        probe = owned_media(
             postdeploy_user,
             user_account.username,
             content=body,
@@ -59,12 +59,12 @@ def test_uploaded_html_and_svg_are_never_served_as_active_content(
 
 @pytest.mark.gate(trigger="security_vulnerability", severity="high")
 def test_download_names_cannot_traverse_paths(
-    postdeploy_user: httpx.Client, user_account: Account, probe_media: Callable[..., Probe]
+    postdeploy_user: httpx.Client, user_account: Account, owned_media: Callable[..., OwnedMedia]
 ) -> None:
     """Download names cannot traverse paths"""
     problems = []
     for name in TRAVERSING_NAMES:
-        probe = probe_media(postdeploy_user, user_account.username, filename=name)
+        probe = owned_media(postdeploy_user, user_account.username, filename=name)
         stored = str(postdeploy_user.get(f"{MEDIA_PATH}/{probe.media_id}").json()["filename"])
         problems += [f"stored: {p}" for p in path_problems(stored)]
         response = postdeploy_user.get(f"{MEDIA_PATH}/{probe.media_id}/content")

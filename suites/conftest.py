@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from postdeploy.media import MEDIA_PATH, Uploaded, upload_media
+from postdeploy.checks.media_api import MEDIA_PATH, Uploaded, upload_media
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from postdeploy.config import password_env_name
-from postdeploy.embedded import EmbeddedUnimedia
+from postdeploy.target.embedded import EmbeddedUnimedia
 
 pytest_plugins = ["pytester"]
 

@@ -19,7 +19,7 @@ from postdeploy.findings import (
 )
 from postdeploy.gate import Decision, NotChecked, Verdict
 from postdeploy.measurements import Charts, EndpointLatency, TimelinePoint
-from postdeploy.target import TargetInfo
+from postdeploy.target.info import TargetInfo
 
 HOSTILE = '<script>alert("x")</script>'
 HOSTILE_MEDIA = f"holiday<img src=x onerror=alert(1)>{HOSTILE}.png"

@@ -128,7 +128,7 @@ def test_load_table_sets_profile_critical_endpoints_and_tolerances(tmp_path: Pat
 
 def test_tolerances_written_down_win_over_calibrated_ones() -> None:
     from postdeploy.baseline.judge import Tolerances
-    from postdeploy.stages.load_stage import tolerances_in_force
+    from postdeploy.stages.load import tolerances_in_force
 
     calibrated = Tolerances(median_ratio=1.15, tail_ratio=1.4, source="calibrated by an A/A run")
     assert tolerances_in_force(None, {}) == Tolerances()

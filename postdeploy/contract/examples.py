@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
-from postdeploy.legacy import LEGACY, find_legacy
-from postdeploy.media import MEDIA_PATH, upload_media
-from postdeploy.payloads import mp4, pdf, png
+from postdeploy.checks.legacy_api import LEGACY, find_legacy
+from postdeploy.checks.media_api import MEDIA_PATH, upload_media
+from postdeploy.checks.sample_files import mp4, pdf, png
 
 __all__ = ["EXAMPLES", "Example", "example_media", "perform"]
 

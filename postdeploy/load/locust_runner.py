@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from postdeploy.baseline.judge import EndpointSample
-from postdeploy.child_env import PROJECT_ROOT, target_environment
 from postdeploy.config import TargetSettings
 from postdeploy.errors import StageCrashed
 from postdeploy.load.profiles import LoadProfile
+from postdeploy.target.child_env import PROJECT_ROOT, target_environment
 
 __all__ = ["LOCUSTFILE", "LoadRun", "read_samples", "read_sides", "run_locust", "run_paired"]
 

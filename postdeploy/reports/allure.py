@@ -1,7 +1,7 @@
 """The run-level files of ``allure-results/``: environment, executor, categories.
 
 allure-pytest writes one result per check (with the labels and trigger notes of
-:mod:`postdeploy.pytest_allure`); what a single test cannot know is written here, once per
+:mod:`postdeploy.pytest.allure`); what a single test cannot know is written here, once per
 run, from the verdict:
 
 * ``environment.properties``: target, release, profile, run id — no secrets (the URL loses
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from postdeploy.findings import RollbackTrigger
 from postdeploy.gate import Verdict
-from postdeploy.pytest_allure import NOTE_PREFIX
+from postdeploy.pytest.allure import NOTE_PREFIX
 from postdeploy.reports.wording import TRIGGER_NAME, TRIGGER_WORDS, decision_label
 
 __all__ = [

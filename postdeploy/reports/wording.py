@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from postdeploy.gate import Decision
-from postdeploy.words import ALLURE_SEVERITY, TRIGGER_NAME, TRIGGER_WORDS
+from postdeploy.trigger_labels import ALLURE_SEVERITY, TRIGGER_NAME, TRIGGER_WORDS
 
 __all__ = [
     "ALLURE_SEVERITY",

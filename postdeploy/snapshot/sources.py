@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
+from postdeploy.checks.legacy_api import LEGACY
 from postdeploy.errors import ConfigError, TargetError
-from postdeploy.legacy import LEGACY
 from postdeploy.snapshot.model import Record, normalise_time
 
 __all__ = ["api_digest", "api_records", "blob_digest", "database_records"]

@@ -37,9 +37,19 @@ class StageContext:
 
 
 class Stage(Protocol):
-    """One kind of verification (smoke, integration, load, …)."""
+    """One kind of verification (smoke, integration, load, …).
+
+    ``name``: how ``--stages``, the reports and the gate's ``expected`` list call it.
+    ``exclusive``: run alone, after the stages that share the machine — for a stage that
+    measures (load, production metrics), where the others' traffic would be read as the
+    release's. ``run`` returns findings as data and raises
+    :class:`~postdeploy.errors.PostdeployError` only when it could not check at all.
+    """
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def exclusive(self) -> bool: ...
 
     def run(self, context: StageContext) -> StageResult: ...

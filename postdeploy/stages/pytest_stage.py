@@ -2,7 +2,8 @@
 
 A subprocess, not ``pytest.main()`` in-process: stages run side by side, a crashing or
 hanging suite cannot take the verdict down with it, and heavy imports (Playwright, Locust's
-gevent patching) stay out of the runner. The child's environment: :mod:`postdeploy.child_env`.
+gevent patching) stay out of the runner. The child's environment:
+:mod:`postdeploy.target.child_env`.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from postdeploy.child_env import PROJECT_ROOT, target_environment
 from postdeploy.findings import Finding, StageResult, StageStatus
 from postdeploy.stages.base import StageContext
+from postdeploy.target.child_env import PROJECT_ROOT, target_environment
 
 __all__ = ["PytestStage"]
 
@@ -30,6 +31,7 @@ class PytestStage:
     paths: tuple[str, ...]
     timeout_s: float = 300.0
     workers: int | None = None
+    exclusive: bool = False  # runs beside the other stages
 
     def run(self, context: StageContext) -> StageResult:
         stage_dir = context.stage_dir(self.name)

@@ -27,10 +27,10 @@ from postdeploy.findings import (
     StageResult,
     StageStatus,
 )
-from postdeploy.leaks import find_leaks, run_secrets
 from postdeploy.stages.base import StageContext
 from postdeploy.stages.pytest_stage import PytestStage
-from postdeploy.stages.zap_stage import ZapStage
+from postdeploy.stages.secret_scan import find_leaks, run_secrets
+from postdeploy.stages.zap import ZapStage
 
 __all__ = ["SECRETS_CHECK", "SecurityStage", "merge_results", "scan_outputs"]
 
@@ -46,6 +46,7 @@ class SecurityStage:
     """``security``: pytest checks + ZAP scan."""
 
     name: str = "security"
+    exclusive: bool = False  # runs beside the other stages
     checks: PytestStage = field(default_factory=_checks)
     scan: ZapStage = field(default_factory=ZapStage)
 

@@ -14,8 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from postdeploy.findings import RollbackTrigger, Severity
-from postdeploy.watch.query import Observation, RuleState
-from postdeploy.watch.rules import Rule
+from postdeploy.monitoring.query import Observation, RuleState
+from postdeploy.monitoring.rules import Rule
 
 __all__ = ["BLIND", "SMOKE", "AlertChange", "AlertStatus", "AlertTracker"]
 

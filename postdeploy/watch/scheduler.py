@@ -13,36 +13,33 @@ dies, on the same TSDB) and light probe traffic.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from postdeploy.config import Config, TargetSettings
-from postdeploy.embedded import EmbeddedUnimedia
 from postdeploy.errors import MonitoringError, PostdeployError
 from postdeploy.findings import RollbackTrigger, StageResult, StageStatus
-from postdeploy.gate import Verdict, evaluate
-from postdeploy.prometheus import EmbeddedPrometheus, find_prometheus
+from postdeploy.gate import Verdict, build_verdict
+from postdeploy.monitoring.query import PromClient, RuleState, evaluate_rules
+from postdeploy.monitoring.rules import COMPRESSED, PRODUCTION, Rule, load_rules
+from postdeploy.monitoring.traffic import SyntheticTraffic
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
-from postdeploy.stages import StageContext
-from postdeploy.stages.monitoring_stage import deployed_at, wait_for_first_samples
-from postdeploy.stages.pytest_stage import PytestStage
-from postdeploy.target import describe_target
+from postdeploy.stages import SMOKE_STAGE, StageContext
+from postdeploy.stages.monitoring import deployed_at, wait_for_first_samples
+from postdeploy.target.info import describe_target
+from postdeploy.target.lifecycle import live_target
+from postdeploy.target.prometheus import EmbeddedPrometheus
 from postdeploy.watch.alerts import AlertChange, AlertStatus, AlertTracker
 from postdeploy.watch.notify import Message, Notifier
-from postdeploy.watch.query import PromClient, RuleState, evaluate_rules
-from postdeploy.watch.rules import COMPRESSED, PRODUCTION, Rule, load_rules
 from postdeploy.watch.state import EventKind, WatchPlan, WatchState
 from postdeploy.watch.summary import summarise
-from postdeploy.watch.traffic import ProbeTraffic
 
 __all__ = ["WatchOptions", "WatchOutcome", "watch"]
 
@@ -61,7 +58,7 @@ class WatchOptions:
     status_every_s: float = 1800.0
     run_id: str | None = None
     scale: str | None = None  # None: compressed for the embedded target, else production
-    probe_rate_per_s: float | None = None  # None: 5/s for the embedded target, else off
+    traffic_rate_per_s: float | None = None  # None: 5/s for the embedded target, else off
     alertmanager_urls: tuple[str, ...] = ()
     slack_urls: tuple[str, ...] = ()
     scrape_interval_s: float = 1.0
@@ -102,7 +99,12 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
         ),
     )
     try:
-        with _target(config.target, run_dir, options) as (target, prometheus):
+        with live_target(
+            config.target, run_dir, prometheus=True, scrape_interval_s=options.scrape_interval_s
+        ) as live:
+            target, prometheus = live.settings, live.prometheus
+            if prometheus is not None:
+                _write_pid(run_dir, prometheus)
             target_info = describe_target(target, url=target.url, embedded=embedded)
             client = PromClient(target.prometheus_url) if target.prometheus_url else None
             if client is not None and embedded:
@@ -142,46 +144,20 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
     if state is None:
         raise MonitoringError(ended_early or "the watch could not start")
     results = summarise(state, rules, ended_at=time.time(), ended_early=ended_early)
-    evaluation = evaluate(results, expected=["monitoring", "smoke"], policy=config.gate)
-    verdict = Verdict(
+    verdict = build_verdict(
+        results,
+        expected=["monitoring", "smoke"],
+        policy=config.gate,
         run_id=run_id,
-        decision=evaluation.decision,
         profile="watch",
         target=target_info,
-        stages=tuple(results),
-        reasons=evaluation.reasons,
-        triggers_fired=evaluation.triggers_fired,
-        not_checked=evaluation.not_checked,
         started_at=started,
-        finished_at=datetime.now(UTC),
         error=ended_early or None,
     )
     write_reports(verdict, run_dir)
     notifier.send(_summary_message(verdict, state))
     notifier.close()
     return WatchOutcome(verdict, run_dir, resumed)
-
-
-@contextlib.contextmanager
-def _target(
-    settings: TargetSettings, run_dir: Path, options: WatchOptions
-) -> Iterator[tuple[TargetSettings, EmbeddedPrometheus | None]]:
-    """The configured target, or unimedia + its own Prometheus (both inherit the faults)."""
-    if not settings.embedded:
-        yield settings, None
-        return
-    with EmbeddedUnimedia(log_path=run_dir / "unimedia.log", timeout_s=settings.timeout_s) as t:
-        if find_prometheus() is None or t.url is None:
-            yield t, None
-            return
-        address = t.url.removeprefix("http://").rstrip("/")
-        with EmbeddedPrometheus(
-            unimedia=address,
-            scrape_interval_s=options.scrape_interval_s,
-            log_path=run_dir / "prometheus.log",
-        ) as prometheus:
-            _write_pid(run_dir, prometheus)
-            yield dataclasses.replace(t, prometheus_url=prometheus.url), prometheus
 
 
 def _write_pid(run_dir: Path, prometheus: EmbeddedPrometheus) -> None:
@@ -212,7 +188,7 @@ class _Loop:
         self.options = options
         self.tracker = AlertTracker(rules)
         self.client = client
-        self.smoke = PytestStage(name="smoke", marker="smoke", paths=("suites",), timeout_s=120.0)
+        self.smoke = SMOKE_STAGE
         self.context = StageContext(target, self.plan.run_id, state.directory.parent)
         self.recovering_until = 0.0
 
@@ -231,10 +207,10 @@ class _Loop:
         if self.client is None:
             why = "no Prometheus (apt-get install prometheus, or POSTDEPLOY_PROMETHEUS_URL)"
             log.warning("watch: %s: the rules cannot be evaluated", why)
-        rate = self.options.probe_rate_per_s
+        rate = self.options.traffic_rate_per_s
         probe = None
         if (rate is None and self.plan.embedded) or (rate or 0) > 0:
-            probe = ProbeTraffic(self.target, rate_per_s=rate or 5.0)
+            probe = SyntheticTraffic(self.target, rate_per_s=rate or 5.0)
             probe.start()
         last_smoke = self.state.last(EventKind.SMOKE)
         # Embedded: the first rerun waits until the "before" window has closed — its logins and

@@ -23,8 +23,8 @@ from postdeploy.findings import (
     StageStatus,
 )
 from postdeploy.measurements import Charts, TimelinePoint
+from postdeploy.monitoring.rules import Rule
 from postdeploy.watch.alerts import BLIND, SMOKE
-from postdeploy.watch.rules import Rule
 from postdeploy.watch.state import EventKind, WatchState
 
 __all__ = ["summarise", "timeline_points"]

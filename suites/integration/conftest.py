@@ -18,8 +18,8 @@ import pytest
 from integration_media import PAYLOADS, Made
 
 from postdeploy.checks import fails_as
-from postdeploy.legacy import LEGACY, delete_legacy_if_ours
-from postdeploy.media import MEDIA_PATH, check_filename, sweep_leftovers, upload_media
+from postdeploy.checks.legacy_api import LEGACY, delete_legacy_if_ours
+from postdeploy.checks.media_api import MEDIA_PATH, check_filename, sweep_leftovers, upload_media
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from postdeploy.legacy import LEGACY
-from postdeploy.payloads import mp4, pdf, png
+from postdeploy.checks.legacy_api import LEGACY
+from postdeploy.checks.sample_files import mp4, pdf, png
 
 PAYLOADS: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "image": (png, "image/png", "png"),

@@ -18,10 +18,10 @@ import httpx
 import pytest
 from integration_media import KINDS, Made
 
-from postdeploy.client import new_client
+from postdeploy.checks.legacy_api import LEGACY, find_legacy
+from postdeploy.checks.media_api import MEDIA_PATH as MEDIA
 from postdeploy.config import TargetSettings
-from postdeploy.legacy import LEGACY, find_legacy
-from postdeploy.media import MEDIA_PATH as MEDIA
+from postdeploy.target.client import new_client
 
 pytestmark = pytest.mark.integration
 

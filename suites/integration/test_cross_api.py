@@ -12,8 +12,8 @@ import pytest
 from integration_media import KINDS, Made
 
 from postdeploy.checks import fails_as
-from postdeploy.legacy import LEGACY, LegacyKind, find_legacy
-from postdeploy.media import MEDIA_PATH as MEDIA
+from postdeploy.checks.legacy_api import LEGACY, LegacyKind, find_legacy
+from postdeploy.checks.media_api import MEDIA_PATH as MEDIA
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import pytest
 from integration_media import KINDS, Made
 
 from postdeploy.checks import fails_as
-from postdeploy.media import MEDIA_PATH as MEDIA
+from postdeploy.checks.media_api import MEDIA_PATH as MEDIA
 
 pytestmark = pytest.mark.integration
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from postdeploy.client import LOGIN_PATH
 from postdeploy.config import TargetSettings
+from postdeploy.target.client import LOGIN_PATH
 
 pytestmark = pytest.mark.smoke
 

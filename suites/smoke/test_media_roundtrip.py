@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from postdeploy.checks import fails_as
-from postdeploy.media import MEDIA_PATH as MEDIA
-from postdeploy.media import Uploaded
+from postdeploy.checks.media_api import MEDIA_PATH as MEDIA
+from postdeploy.checks.media_api import Uploaded
 
 pytestmark = pytest.mark.smoke
 

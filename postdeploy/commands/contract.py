@@ -1,0 +1,101 @@
+"""``postdeploy contract diff`` and the recording behind ``baseline record --stage contracts``.
+
+``diff`` classifies every change between two OpenAPI documents (exit 1 when anything is
+breaking); :func:`record_contract_baseline` captures a known-good release's document and its
+example exchanges, which the contract stage replays against the next release.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from postdeploy.commands.common import ExitCode, one_line_errors
+from postdeploy.config import Config
+from postdeploy.contract.baseline import write_contract_baseline
+from postdeploy.contract.examples import EXAMPLES, example_media, perform
+from postdeploy.errors import ConfigError, TargetError
+from postdeploy.runid import new_run_id, run_tag
+from postdeploy.target.access import preflight
+from postdeploy.target.client import login, new_client
+from postdeploy.target.lifecycle import started_target
+
+__all__ = ["contract", "record_contract_baseline"]
+
+
+def record_contract_baseline(config: Config, path: Path | None = None) -> tuple[Path, int]:
+    """Fetch the release's OpenAPI, record every example exchange; return (file, examples)."""
+    path = path or Path(os.environ.get("POSTDEPLOY_BASELINE_DIR") or "baselines") / "contract.json"
+    with (
+        tempfile.TemporaryDirectory(prefix="postdeploy-baseline-") as scratch,
+        started_target(config.target, Path(scratch)) as target,
+    ):
+        checked = preflight(target)
+        users = [a for a in target.accounts if a.role == "user"]
+        if not users:
+            raise ConfigError("recording a contract needs an account with role user")
+        with new_client(target) as anonymous:
+            openapi = anonymous.get("/openapi.json")
+            if openapi.status_code != 200:
+                raise TargetError(f"{target.url}/openapi.json answered HTTP {openapi.status_code}")
+            token = login(anonymous, users[0])
+            with (
+                new_client(target, token=token) as user,
+                example_media(user, run_tag(new_run_id())) as values,
+            ):
+                examples = {ex.name: _record(ex, *perform(ex, user, anonymous, values))
+                            for ex in EXAMPLES}  # fmt: skip
+        write_contract_baseline(
+            path, openapi=openapi.json(), examples=examples,
+            release=checked.live_version, target=target.url or "",
+        )  # fmt: skip
+    return path, len(examples)
+
+
+def _record(example: Any, path: str, response: Any) -> dict[str, Any]:
+    if response.status_code >= 400:
+        raise TargetError(
+            f"recording example {example.name!r}: {path} answered HTTP {response.status_code}"
+        )
+    return {
+        "request": {
+            "method": example.method, "path": example.path, "params": example.params,
+            "authenticated": example.authenticated,
+        },
+        "response": {
+            "status": response.status_code,
+            "content_type": response.headers.get("content-type", "").split(";")[0],
+            "body": response.json(),
+        },
+    }  # fmt: skip
+
+
+@click.group()
+def contract() -> None:
+    """API contracts: compare OpenAPI documents."""
+
+
+@contract.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def diff(old: Path, new: Path, output: str) -> None:
+    """Classify every change from OLD to NEW (JSON or YAML OpenAPI 3.0/3.1).
+
+    Exit 1 when anything is breaking, 0 when every change is safe, 2 when a file cannot
+    be read.
+    """
+    from postdeploy.contract import diff_specs, load_spec
+    from postdeploy.contract.render import render_json, render_text
+
+    with one_line_errors():
+        changes = diff_specs(load_spec(old), load_spec(new))
+    render = render_json if output == "json" else render_text
+    click.echo(render(changes, str(old), str(new)))
+    raise SystemExit(ExitCode.NO_GO if any(change.breaking for change in changes) else ExitCode.GO)

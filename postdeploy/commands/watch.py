@@ -1,0 +1,99 @@
+"""``postdeploy watch``: the hours after a deploy — rules, smoke reruns, alerts, a summary."""
+
+from __future__ import annotations
+
+import os
+import signal
+import traceback
+from pathlib import Path
+
+import click
+
+from postdeploy.commands.common import exit_with, internal_error, print_summary, setup_logging
+from postdeploy.errors import PostdeployError
+
+__all__ = ["watch"]
+
+
+@click.command("watch")
+@click.option("--target", "url", metavar="URL", help="Default: the embedded unimedia.")
+@click.option("--duration", default="24h", show_default=True, help="How long to watch.")
+@click.option("--interval", default="1m", show_default=True, help="Rule evaluation interval.")
+@click.option("--smoke-every", default="15m", show_default=True, help="Smoke rerun interval.")
+@click.option("--status-every", default="30m", show_default=True, help="Status update interval.")
+@click.option("--run-id", help="Resume (or name) this watch: reports/<run-id>/watch/.")
+@click.option(
+    "--scale",
+    type=click.Choice(["compressed", "production"]),
+    help="Rule windows (default: compressed for the embedded target, else production).",
+)
+@click.option(
+    "--alertmanager-url",
+    multiple=True,
+    metavar="URL",
+    help="Alertmanager-format webhook (repeatable; also POSTDEPLOY_ALERTMANAGER_WEBHOOKS).",
+)
+@click.option(
+    "--slack-url",
+    multiple=True,
+    metavar="URL",
+    help="Slack-format webhook (repeatable; also POSTDEPLOY_SLACK_WEBHOOKS).",
+)
+@click.option("--config", "config_file", type=click.Path(path_type=Path))
+@click.option("--report-dir", type=click.Path(path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
+def watch(
+    url: str | None,
+    duration: str,
+    interval: str,
+    smoke_every: str,
+    status_every: str,
+    run_id: str | None,
+    scale: str | None,
+    alertmanager_url: tuple[str, ...],
+    slack_url: tuple[str, ...],
+    config_file: Path | None,
+    report_dir: Path | None,
+    verbose: bool,
+    debug: bool,
+) -> None:
+    """Watch a release for hours: rules, smoke reruns, alerts, status updates, a summary."""
+    from postdeploy.config import load_config
+    from postdeploy.monitoring.rules import parse_duration
+    from postdeploy.runner import record_unchecked
+    from postdeploy.watch.scheduler import WatchOptions
+    from postdeploy.watch.scheduler import watch as run_watch
+
+    setup_logging(verbose=verbose, debug=debug)
+    try:
+        config = load_config(
+            config_file=config_file, overrides={"url": url, "report_dir": report_dir}
+        )
+        options = WatchOptions(
+            duration_s=parse_duration(duration),
+            interval_s=parse_duration(interval),
+            smoke_every_s=parse_duration(smoke_every),
+            status_every_s=parse_duration(status_every),
+            run_id=run_id,
+            scale=scale,
+            alertmanager_urls=alertmanager_url + _env_list("POSTDEPLOY_ALERTMANAGER_WEBHOOKS"),
+            slack_urls=slack_url + _env_list("POSTDEPLOY_SLACK_WEBHOOKS"),
+        )
+        # A cancelled nightly job (SIGTERM) ends like Ctrl-C: cleanly, with the summary.
+        signal.signal(signal.SIGTERM, lambda *_: options.stop.set())
+        outcome = run_watch(config, options)
+    except PostdeployError as exc:
+        if debug:
+            traceback.print_exc()
+        outcome = record_unchecked(
+            report_dir or Path("reports"), str(exc), profile="smoke", url=url
+        )
+    except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
+        internal_error()
+    print_summary(outcome)
+    exit_with(outcome.verdict.decision)
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())

@@ -1,0 +1,183 @@
+"""The data stage: no record lost, no byte changed, compared with the pre-deploy snapshot.
+
+Where "before" comes from:
+
+* a real target: the snapshot taken before the deploy with ``postdeploy snapshot``
+  (``POSTDEPLOY_SNAPSHOT``, default ``baselines/data-snapshot.jsonl``); "after" is read
+  straight from the database when ``POSTDEPLOY_DATABASE_URL`` (read-only) is set, with
+  content from ``POSTDEPLOY_BLOB_DIR`` if given, otherwise through the legacy APIs as the
+  admin. No snapshot → the stage cannot judge (ERROR → INCONCLUSIVE).
+* the embedded reference: a fresh unimedia holds no data, so a snapshot of it would prove
+  nothing. Instead the stage rehearses the deployment plan's Phase 2 with this release's
+  own migration and faults: seed legacy data (``unimedia seed-legacy``), snapshot it,
+  ``unimedia db upgrade`` (with the same ``UNIMEDIA_FAULTS`` as the release under test),
+  compare. A migration that drops records is NO_GO here, as it would be in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from postdeploy.errors import PostdeployError, StageCrashed
+from postdeploy.findings import (
+    CheckOutcome,
+    CheckResult,
+    Finding,
+    RollbackTrigger,
+    Severity,
+    StageResult,
+    StageStatus,
+)
+from postdeploy.snapshot.compare import Comparison, compare_snapshot
+from postdeploy.snapshot.model import write_snapshot
+from postdeploy.snapshot.sources import api_digest, api_records, blob_digest, database_records
+from postdeploy.stages.base import StageContext
+from postdeploy.target.client import login, new_client
+
+__all__ = ["DataStage", "findings_of", "rehearse_migration"]
+
+SHOWN_IDS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class DataStage:
+    name: str = "data"
+    exclusive: bool = False  # runs beside the other stages
+    rehearsal_records: int = 300
+    sample_size: int = 100
+
+    def run(self, context: StageContext) -> StageResult:
+        started = time.monotonic()
+        try:
+            comparison, source = (
+                rehearse_migration(context.stage_dir(self.name), self.rehearsal_records,
+                                   self.sample_size)
+                if context.embedded else _compare_live(context)
+            )  # fmt: skip
+        except PostdeployError as exc:
+            return StageResult(self.name, StageStatus.ERROR, time.monotonic() - started, str(exc))
+        findings = findings_of(self.name, comparison, source)
+        checks = tuple(
+            CheckResult(f"data::{what}", CheckOutcome.FAILED if bad else CheckOutcome.PASSED)
+            for what, bad in (
+                ("no record missing", comparison.missing),
+                ("metadata preserved", comparison.changed),
+                ("sampled content identical", comparison.content),
+                ("counts kept", comparison.fewer),
+            )
+        )
+        (context.stage_dir(self.name) / "comparison.json").write_text(
+            json.dumps(_document(comparison, source), indent=2), encoding="utf-8"
+        )
+        return StageResult(
+            name=self.name,
+            status=StageStatus.FAILED if findings else StageStatus.PASSED,
+            duration_s=time.monotonic() - started,
+            reason=f"{len(findings)} kind(s) of data loss" if findings else "",
+            findings=tuple(findings),
+            checks=checks,
+            metrics={
+                "records_before": float(comparison.before.total),
+                "records_after": float(comparison.after_total),
+                "records_added": float(comparison.added),
+            },
+            artifacts=(str(Path("stages") / self.name / "comparison.json"),),
+        )
+
+
+def _compare_live(context: StageContext) -> tuple[Comparison, str]:
+    snapshot = Path(os.environ.get("POSTDEPLOY_SNAPSHOT") or "baselines/data-snapshot.jsonl")
+    database = os.environ.get("POSTDEPLOY_DATABASE_URL")
+    if database:
+        blobs = os.environ.get("POSTDEPLOY_BLOB_DIR")
+        digest = blob_digest(Path(blobs)) if blobs else (lambda record: record.sha256)
+        return compare_snapshot(snapshot, database_records(database), digest), "the database"
+    admins = [a for a in context.target.accounts if a.role == "admin"]
+    if not admins:
+        raise StageCrashed("the data stage reads every record: it needs an admin account")
+    with new_client(context.target) as anonymous:
+        token = login(anonymous, admins[0])
+    with new_client(context.target, token=token) as admin:
+        return compare_snapshot(snapshot, api_records(admin), api_digest(admin)), "the API"
+
+
+def _unimedia(*args: str, env: dict[str, str]) -> None:
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "unimedia", *args],
+        capture_output=True, text=True, env=env, timeout=600, check=False,
+    )  # fmt: skip
+    if completed.returncode != 0:
+        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+        raise StageCrashed(f"unimedia {args[0]} failed: {last}")
+
+
+def rehearse_migration(workdir: Path, records: int, sample_size: int) -> tuple[Comparison, str]:
+    """Phase 2 on seeded legacy data with this release's migration; see the module doc."""
+    with tempfile.TemporaryDirectory(prefix="postdeploy-phase2-", dir=workdir) as scratch:
+        data = Path(scratch)
+        env = dict(os.environ)
+        faults = env.pop("UNIMEDIA_FAULTS", "")
+        _unimedia("seed-legacy", "--count", str(records), "--data", str(data), env=env)
+        url = f"sqlite:///{data / 'unimedia.db'}"
+        before = data / "before.jsonl"
+        write_snapshot(
+            before, database_records(url), source="legacy database",
+            sample_size=sample_size, content_digest=blob_digest(data / "blobs"),
+        )  # fmt: skip
+        _unimedia("db", "upgrade", "--data", str(data), env={**env, "UNIMEDIA_FAULTS": faults})
+        comparison = compare_snapshot(before, database_records(url), blob_digest(data / "blobs"))
+    return comparison, f"a rehearsal of the unification migration on {records} seeded records"
+
+
+def findings_of(stage: str, comparison: Comparison, source: str) -> list[Finding]:
+    """One critical ``data_loss`` finding per kind of loss, naming the ids."""
+
+    def ids(keys: list[str]) -> str:
+        more = f" … and {len(keys) - SHOWN_IDS} more" if len(keys) > SHOWN_IDS else ""
+        return ", ".join(keys[:SHOWN_IDS]) + more
+
+    before = comparison.before
+    context = (f"\nsnapshot: {before.source}, taken {before.taken_at}, {before.total} records; "
+               f"after ({source}): {comparison.after_total} records")  # fmt: skip
+    found = []
+    if comparison.missing:
+        found.append((f"{len(comparison.missing)} record(s) missing after the deploy",
+                      "missing ids: " + ids(comparison.missing)))  # fmt: skip
+    if comparison.changed:
+        lines = [f"{k}: {', '.join(v)}" for k, v in list(comparison.changed.items())[:SHOWN_IDS]]
+        found.append((f"{len(comparison.changed)} record(s) with changed metadata",
+                      "changed fields:\n" + "\n".join(lines)))  # fmt: skip
+    if comparison.content:
+        lines = [f"{k}: sha256 {a} → {b}" for k, (a, b) in comparison.content.items()]
+        found.append((f"{len(comparison.content)} sampled blob(s) not byte-identical",
+                      "\n".join(lines[:SHOWN_IDS])))  # fmt: skip
+    if comparison.fewer:
+        lines = [f"{g}: {a} → {b}" for g, (a, b) in sorted(comparison.fewer.items())]
+        found.append(("fewer records per kind/owner than before", "\n".join(lines)))
+    return [
+        Finding(stage, title, Severity.CRITICAL, RollbackTrigger.DATA_LOSS, evidence + context,
+                f"data::{title.split(' ', 1)[1] if title[0].isdigit() else title}")
+        for title, evidence in found
+    ]  # fmt: skip
+
+
+def _document(comparison: Comparison, source: str) -> dict:
+    return {
+        "source": source,
+        "before": {"source": comparison.before.source, "taken_at": comparison.before.taken_at,
+                   "total": comparison.before.total, "id_digest": comparison.before.id_digest,
+                   "sample_size": comparison.before.sample_size},
+        "after_total": comparison.after_total,
+        "added": comparison.added,
+        "missing": comparison.missing,
+        "changed": comparison.changed,
+        "content": {k: list(v) for k, v in comparison.content.items()},
+        "fewer": {k: list(v) for k, v in comparison.fewer.items()},
+    }  # fmt: skip

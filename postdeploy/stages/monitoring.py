@@ -1,0 +1,191 @@
+"""The monitoring stage: the rollback-trigger rules over the minutes after the deploy,
+compared with the same span before it, read from a real Prometheus.
+
+What "before" and "after" are:
+
+* a real target: the deploy instant is ``POSTDEPLOY_DEPLOYED_AT`` (unix seconds or ISO
+  8601), else the start of this run; the rules run at production scale (5 minute windows)
+  and compare with the window right before that instant (``@ <deploy>``);
+* the embedded target has only seconds of history, so the stage makes both spans itself:
+  a window of light probe traffic, the "deploy" mark, a second window of the same traffic,
+  then one evaluation at compressed scale (10 s windows, Prometheus scraping every second).
+  Faults active from the start are in both windows: the absolute rules (error ratio,
+  saturation, target down) catch them; the relative ones need a watch or a late fault.
+
+Every rule is one check: CLEAR passes, BREACH fails with a finding (its trigger and
+severity from the rules file, the PromQL as origin), NODATA or a query error is ERROR —
+the gate turns that into INCONCLUSIVE, never GO. No Prometheus at all: the stage is
+SKIPPED with one line that says why, and the verdict lists it as not checked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from postdeploy.errors import ConfigError, MonitoringError
+from postdeploy.findings import (
+    CheckOutcome,
+    CheckResult,
+    Finding,
+    StageResult,
+    StageStatus,
+)
+from postdeploy.monitoring.query import Observation, PromClient, RuleState, evaluate_rules
+from postdeploy.monitoring.rules import COMPRESSED, PRODUCTION, Rule, RuleWindows, load_rules
+from postdeploy.monitoring.traffic import SyntheticTraffic
+from postdeploy.stages.base import StageContext
+from postdeploy.target.prometheus import PROMETHEUS_INSTALL_HINT
+
+__all__ = ["MonitoringStage", "deployed_at", "wait_for_first_samples"]
+
+log = logging.getLogger(__name__)
+
+FIRST_DATA_TIMEOUT_S = 30.0
+
+
+def deployed_at(default: float) -> float:
+    """``POSTDEPLOY_DEPLOYED_AT`` as unix seconds (number or ISO 8601), else ``default``."""
+    raw = os.environ.get("POSTDEPLOY_DEPLOYED_AT", "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(
+            f"POSTDEPLOY_DEPLOYED_AT={raw!r} is neither unix seconds nor ISO 8601"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"POSTDEPLOY_DEPLOYED_AT={raw!r} needs a time zone (e.g. Z)")
+    return moment.timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringStage:
+    """Judge the production metrics of the release (see the module docstring)."""
+
+    name: str = "monitoring"
+    # Alone, after the parallel stages: their traffic (smoke uploads, logins) in only one of
+    # the two windows would read as a change in user activity.
+    exclusive: bool = True
+    traffic_rate_per_s: float = 5.0
+    compressed: RuleWindows = COMPRESSED
+    production: RuleWindows = PRODUCTION
+
+    def run(self, context: StageContext) -> StageResult:
+        started = time.monotonic()
+        url = context.target.prometheus_url
+        if url is None:
+            why = (
+                PROMETHEUS_INSTALL_HINT
+                if context.embedded
+                else "no Prometheus configured (POSTDEPLOY_PROMETHEUS_URL or "
+                "target.prometheus_url): production metrics not checked"
+            )
+            return StageResult(self.name, StageStatus.SKIPPED, reason=why)
+        client = PromClient(url, timeout_s=context.target.timeout_s)
+        try:
+            if context.embedded:
+                rules, at = self._embedded_windows(context, client)
+            else:
+                deploy = deployed_at(time.time())
+                rules, at = load_rules(self.production.anchored(deploy)), None
+            observations = evaluate_rules(client, rules, at=at, held=True)
+        except MonitoringError as exc:
+            return StageResult(
+                self.name,
+                StageStatus.ERROR,
+                duration_s=time.monotonic() - started,
+                reason=f"could not read the metrics: {exc}",
+            )
+        return _result(self.name, rules, observations, time.monotonic() - started)
+
+    def _embedded_windows(
+        self, context: StageContext, client: PromClient
+    ) -> tuple[tuple[Rule, ...], float]:
+        """Probe traffic before and after a "deploy" mark; the instant to evaluate at."""
+        wait_for_first_samples(client)
+        # Long enough that every window the rules read — the slope window too, and the
+        # earlier instants of the ``for:`` check — lies inside this stage's own traffic, not
+        # in the stage that ran before it.
+        span = max(self.compressed.window_s, self.compressed.long_window_s) + 2.0
+        probe = SyntheticTraffic(context.target, rate_per_s=self.traffic_rate_per_s)
+        probe.run_for(span)
+        mark = time.time()
+        probe.run_for(span)
+        # The last scrape must have happened after the traffic: wait for one more interval.
+        time.sleep(1.5)
+        log.info("monitoring: %d probe requests, %d failed", probe.requests, probe.failures)
+        return load_rules(self.compressed.anchored(mark)), time.time()
+
+
+def wait_for_first_samples(client: PromClient) -> None:
+    """Prometheus' first scrape comes seconds after it starts; wait for it, with a deadline."""
+    deadline = time.monotonic() + FIRST_DATA_TIMEOUT_S
+    while time.monotonic() < deadline:
+        # Two scrapes: rate() needs two samples in its window.
+        if client.query('count_over_time(up{job="unimedia"}[1m]) >= 2'):
+            return
+        time.sleep(0.25)
+    raise MonitoringError(
+        f"Prometheus has scraped nothing from the service within {FIRST_DATA_TIMEOUT_S:.0f} s "
+        "(is /metrics served?)"
+    )
+
+
+def _result(
+    name: str, rules: tuple[Rule, ...], observations: list[Observation], duration: float
+) -> StageResult:
+    by_rule = {rule.name: rule for rule in rules}
+    checks: list[CheckResult] = []
+    findings: list[Finding] = []
+    metrics: dict[str, float] = {}
+    for obs in observations:
+        rule = by_rule[obs.rule]
+        if obs.value is not None:
+            metrics[obs.rule] = obs.value
+        if obs.state is RuleState.CLEAR:
+            checks.append(CheckResult(obs.rule, CheckOutcome.PASSED, message=rule.summary))
+        elif obs.state is RuleState.BREACH:
+            checks.append(CheckResult(obs.rule, CheckOutcome.FAILED, message=obs.detail))
+            findings.append(
+                Finding(
+                    stage=name,
+                    title=rule.summary,
+                    severity=rule.severity,
+                    trigger=rule.trigger,
+                    evidence=f"{rule.name}: {obs.detail}",
+                    origin=rule.expr,
+                )
+            )
+        elif obs.state is RuleState.NODATA and rule.optional:
+            checks.append(CheckResult(obs.rule, CheckOutcome.SKIPPED, message=rule.optional))
+        else:
+            checks.append(
+                CheckResult(obs.rule, CheckOutcome.ERROR, message=f"{obs.state}: {obs.detail}")
+            )
+    status = StageStatus.FAILED if findings else StageStatus.PASSED
+    errors = sum(1 for check in checks if check.outcome is CheckOutcome.ERROR)
+    reason = (
+        f"{len(findings)} rollback trigger rule(s) breached"
+        if findings
+        else f"{errors} rule(s) had no data"
+        if errors
+        else ""
+    )
+    return StageResult(
+        name,
+        status,
+        duration_s=duration,
+        reason=reason,
+        findings=tuple(findings),
+        checks=tuple(checks),
+        metrics=metrics,
+    )

@@ -1,0 +1,35 @@
+"""What postdeploy's child processes (pytest stages, Locust) are started with.
+
+Its own module, below both the stages and the load runner: the load runner is imported by
+the load stage, so it cannot import from the stages package without a cycle.
+Passwords reach a child through its environment, never its command line (which any user
+of the machine can read).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from postdeploy.config import TargetSettings, password_env_name
+
+__all__ = ["PROJECT_ROOT", "target_environment"]
+
+#: The checkout the suites, e2e/, security/ and load/ live in.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def target_environment(target: TargetSettings, run_id: str) -> dict[str, str]:
+    """The child's environment: ours plus the target, accounts and passwords."""
+    env = dict(os.environ)
+    if target.url:
+        env["POSTDEPLOY_TARGET"] = target.url
+    env["POSTDEPLOY_RUN_ID"] = run_id
+    env["POSTDEPLOY_TIMEOUT"] = str(target.timeout_s)
+    env["POSTDEPLOY_ACCOUNTS"] = ",".join(f"{a.username}:{a.role}" for a in target.accounts)
+    for account in target.accounts:
+        if account.password is not None:
+            env[password_env_name(account.username)] = account.password.reveal()
+    if target.expected_version:
+        env["POSTDEPLOY_EXPECTED_VERSION"] = target.expected_version
+    return env
