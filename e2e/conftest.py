@@ -17,7 +17,6 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -28,7 +27,7 @@ from postdeploy.checks.artifacts import CheckArtifacts
 from postdeploy.checks.browser import launch_chromium
 from postdeploy.checks.browser_evidence import BrowserWatch, save_failure_evidence
 from postdeploy.checks.media_api import Uploaded, delete_tagged_quietly, upload_media
-from postdeploy.config import Account, TargetSettings, load_config
+from postdeploy.config import Account, Config, TargetSettings
 from postdeploy.errors import PostdeployError
 from postdeploy.runid import run_tag
 
@@ -46,15 +45,18 @@ VIEWPORT = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")
-def browser(pytestconfig: pytest.Config) -> Iterator[Browser]:
+def browser(postdeploy_config: Config) -> Iterator[Browser]:
     """This worker's Chromium. One that cannot start fails every check's *setup*: the stage
     is an error (INCONCLUSIVE), never a pass and never a finding about the release."""
     stack = ExitStack()
     problem = None
     try:
-        option = pytestconfig.getoption("postdeploy_config")
-        configured = load_config(config_file=Path(option) if option else None).browser_path
-        started = stack.enter_context(launch_chromium(configured=configured))
+        started = stack.enter_context(
+            launch_chromium(
+                configured=postdeploy_config.browser_path,
+                origin=postdeploy_config.browser_origin,
+            )
+        )
     except PostdeployError as exc:
         problem = str(exc)
     if problem is not None:

@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,16 +27,22 @@ __all__ = [
     "DEFAULT_ACCOUNTS",
     "Account",
     "Config",
+    "DataSettings",
     "GatePolicy",
     "LoadSettings",
     "Secret",
+    "SuiteSettings",
     "TargetSettings",
     "ZapSettings",
     "load_config",
     "password_env_name",
+    "process_environment",
+    "run_id_from_environment",
+    "tool_path_from_environment",
 ]
 
 DEFAULT_CONFIG_FILE = "postdeploy.toml"
+BROWSER_ENV = "POSTDEPLOY_BROWSER_PATH"
 Role = Literal["user", "admin"]
 
 
@@ -146,8 +153,36 @@ class LoadSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DataSettings:
+    """The ``[data]`` table: where the data stage finds the pre-deploy snapshot of a real
+    target, and the blob store to checksum content in when it reads the database directly
+    (the database URL itself is a secret: :attr:`TargetSettings.database_url`)."""
+
+    snapshot: Path = Path("baselines/data-snapshot.jsonl")
+    blob_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteSettings:
+    """Knobs of the shipped suites (``[suites]``), read by their fixtures through the
+    plugin's ``postdeploy_config`` fixture rather than from the environment."""
+
+    leftover_age_s: float = 1800.0  # another run's test data older than this is swept
+    contract_max_examples: int = 8  # generated requests per endpoint in the contract stage
+    cert_min_days: int = 14  # a TLS certificate expiring sooner is a finding
+    ca_file: Path | None = None  # a private CA the target's certificate chains to
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
-    """Everything one run needs, already validated."""
+    """Everything one run needs, already validated.
+
+    The only place postdeploy reads its environment is :func:`load_config`; every setting
+    a stage or child process uses is a field here (``docs/configuration.md`` lists them
+    all, checked against this class by a test). ``environment`` is the environment the run
+    was configured from, which child processes (pytest stages, Locust, the embedded
+    unimedia) are started with explicitly, plus what postdeploy adds for them.
+    """
 
     target: TargetSettings = field(default_factory=TargetSettings)
     profile: str = "smoke"
@@ -156,9 +191,35 @@ class Config:
     gate: GatePolicy = field(default_factory=GatePolicy)
     zap: ZapSettings = field(default_factory=ZapSettings)
     config_file: Path | None = None
-    # The e2e stage's Chromium; POSTDEPLOY_BROWSER_PATH wins (see postdeploy.checks.browser).
+    # The e2e stage's Chromium: POSTDEPLOY_BROWSER_PATH, else [browser] path, else found.
     browser_path: Path | None = None
     load: LoadSettings = field(default_factory=LoadSettings)
+    # Where recorded baselines live (load, contract): one folder for every kind.
+    baseline_dir: Path = Path("baselines")
+    data: DataSettings = field(default_factory=DataSettings)
+    suites: SuiteSettings = field(default_factory=SuiteSettings)
+    # When the release went live (unix seconds); None: the start of the run.
+    deployed_at: float | None = None
+    # Catalogue faults for the embedded unimedia (UNIMEDIA_FAULTS); never for a real target.
+    embedded_faults: str | None = None
+    run_id: str | None = None  # a run id handed down by a parent run (POSTDEPLOY_RUN_ID)
+    # Webhooks the watch notifies (POSTDEPLOY_ALERTMANAGER_WEBHOOKS / POSTDEPLOY_SLACK_WEBHOOKS,
+    # comma-separated), besides those given as flags.
+    alertmanager_webhooks: tuple[str, ...] = ()
+    slack_webhooks: tuple[str, ...] = ()
+    # The target is the embedded reference unimedia: started by this run (no URL), or by the
+    # parent `postdeploy verify` whose stage this pytest session is (POSTDEPLOY_EMBEDDED=1).
+    reference_target: bool = False
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def browser_origin(self) -> str:
+        """Where :attr:`browser_path` came from, for an error message that says what to fix."""
+        if self.browser_path is None:
+            return ""
+        if self.environment.get(BROWSER_ENV):
+            return f"{BROWSER_ENV}={self.environment[BROWSER_ENV]}"
+        return f"browser path {self.browser_path}"
 
 
 # --- the file format (pydantic only here, at the boundary) -------------------------------
@@ -204,6 +265,19 @@ class _RunModel(_Strict):
     profile: str = "smoke"
     stages: list[str] | None = None
     report_dir: Path = Path("reports")
+    baseline_dir: Path = Path("baselines")
+
+
+class _DataModel(_Strict):
+    snapshot: Path = Path("baselines/data-snapshot.jsonl")
+    blob_dir: Path | None = None
+
+
+class _SuitesModel(_Strict):
+    leftover_age_s: float = Field(default=1800.0, gt=0, le=30 * 86400)
+    contract_max_examples: int = Field(default=8, ge=1, le=1000)
+    cert_min_days: int = Field(default=14, ge=0, le=3650)
+    ca_file: Path | None = None
 
 
 class _BrowserModel(_Strict):
@@ -233,6 +307,8 @@ class _FileModel(_Strict):
     zap: _ZapModel = _ZapModel()
     run: _RunModel = _RunModel()
     load: _LoadModel = _LoadModel()
+    data: _DataModel = _DataModel()
+    suites: _SuitesModel = _SuitesModel()
 
 
 def password_env_name(username: str) -> str:
@@ -250,14 +326,15 @@ def load_config(
     """Build the run's :class:`Config`: file, then environment, then ``overrides`` (flags).
 
     ``overrides`` keys: url, profile, stages, report_dir, expected_version, timeout_s,
-    zap_active_scan.
+    zap_active_scan, load_profile.
     Raises :class:`ConfigError` with a one-line message on any invalid input.
     """
     env = dict(os.environ if environ is None else environ)
     flags = {key: value for key, value in (overrides or {}).items() if value is not None}
-    path = _config_path(config_file, env, cwd or Path.cwd())
+    here = cwd or Path.cwd()
+    path = _config_path(config_file, env, here)
     model = _read_file(path) if path else _FileModel()
-    base_dir = path.parent if path else (cwd or Path.cwd())
+    base_dir = path.parent if path else here
 
     url = flags.get("url") or env.get("POSTDEPLOY_TARGET") or model.target.url
     profile = flags.get("profile") or env.get("POSTDEPLOY_PROFILE") or model.run.profile
@@ -266,7 +343,7 @@ def load_config(
         flags.get("report_dir") or env.get("POSTDEPLOY_REPORT_DIR") or model.run.report_dir
     )
     if not report_dir.is_absolute():
-        report_dir = (cwd or Path.cwd()) / report_dir
+        report_dir = here / report_dir
     timeout_s = _float(
         flags.get("timeout_s") or env.get("POSTDEPLOY_TIMEOUT"), model.target.timeout_s
     )
@@ -293,6 +370,7 @@ def load_config(
         database_url=_database_url(model, env),
         timeout_s=timeout_s,
     )
+    browser = env.get(BROWSER_ENV)
     return Config(
         target=target,
         profile=profile,
@@ -301,19 +379,132 @@ def load_config(
         gate=_gate_policy(model, env, block_severity, embedded=target.embedded),
         zap=_zap_settings(model, env, flags, base_dir),
         config_file=path,
-        browser_path=_relative_to(model.browser.path, base_dir),
-        load=_load_settings(model.load),
+        browser_path=Path(browser) if browser else _relative_to(model.browser.path, base_dir),
+        load=_load_settings(
+            model.load, flags.get("load_profile") or env.get("POSTDEPLOY_LOAD_PROFILE")
+        ),
+        baseline_dir=_path_setting(
+            env.get("POSTDEPLOY_BASELINE_DIR"), model.run.baseline_dir, here, here
+        ),
+        data=_data_settings(model.data, env, here, base_dir),
+        suites=_suite_settings(model.suites, env, here, base_dir),
+        deployed_at=_deployed_at(env.get("POSTDEPLOY_DEPLOYED_AT", "")),
+        embedded_faults=(env.get("UNIMEDIA_FAULTS") or None) if target.embedded else None,
+        run_id=env.get("POSTDEPLOY_RUN_ID") or None,
+        reference_target=target.embedded or env.get("POSTDEPLOY_EMBEDDED") == "1",
+        alertmanager_webhooks=_list(env.get("POSTDEPLOY_ALERTMANAGER_WEBHOOKS", "")),
+        slack_webhooks=_list(env.get("POSTDEPLOY_SLACK_WEBHOOKS", "")),
+        environment=env,
     )
 
 
-def _load_settings(model: _LoadModel) -> LoadSettings:
+def process_environment() -> dict[str, str]:
+    """A copy of this process's environment, for a child started without a :class:`Config`
+    (library use, tests). With a Config, children start from ``Config.environment``."""
+    return dict(os.environ)
+
+
+def run_id_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
+    """The run id a parent ``postdeploy verify`` handed its pytest child, if any.
+
+    Separate from :func:`load_config` because the pytest plugin needs it when the session
+    starts, before (and whether or not) the target's configuration can be loaded.
+    """
+    return (os.environ if environ is None else environ).get("POSTDEPLOY_RUN_ID") or None
+
+
+def tool_path_from_environment(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """An external tool's override (``POSTDEPLOY_ALLURE``, …), for commands that work on a
+    finished run and need no target configuration (``postdeploy report``)."""
+    value = (os.environ if environ is None else environ).get(name, "").strip()
+    return value or None
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _load_settings(model: _LoadModel, profile: str | None) -> LoadSettings:
     knobs = model.model_dump(exclude={"profile", "critical_endpoints"}, exclude_none=True)
     critical = model.critical_endpoints
     return LoadSettings(
-        profile=model.profile,
+        profile=profile or model.profile,
         critical_endpoints=tuple(critical) if critical is not None else None,
         tolerances=knobs,
     )
+
+
+def _path_setting(from_env: str | None, from_file: Path, cwd: Path, base_dir: Path) -> Path:
+    """A path from the environment (relative to the working directory) or the file."""
+    if from_env:
+        path = Path(from_env)
+        return path if path.is_absolute() else cwd / path
+    return from_file if from_file.is_absolute() else base_dir / from_file
+
+
+def _optional_path(
+    from_env: str | None, from_file: Path | None, cwd: Path, base_dir: Path
+) -> Path | None:
+    if not from_env and from_file is None:
+        return None
+    return _path_setting(from_env, from_file or Path(), cwd, base_dir)
+
+
+def _data_settings(
+    model: _DataModel, env: Mapping[str, str], cwd: Path, base_dir: Path
+) -> DataSettings:
+    # The default snapshot path is relative to the working directory, like baselines/;
+    # a path written in the file is relative to the file.
+    snapshot_base = base_dir if "snapshot" in model.model_fields_set else cwd
+    return DataSettings(
+        snapshot=_path_setting(env.get("POSTDEPLOY_SNAPSHOT"), model.snapshot, cwd, snapshot_base),
+        blob_dir=_optional_path(env.get("POSTDEPLOY_BLOB_DIR"), model.blob_dir, cwd, base_dir),
+    )
+
+
+def _suite_settings(
+    model: _SuitesModel, env: Mapping[str, str], cwd: Path, base_dir: Path
+) -> SuiteSettings:
+    def number(name: str, default: float, low: float, high: float) -> float:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a number") from None
+        if not low <= value <= high:
+            raise ConfigError(f"{name}={raw} is outside {low:g}-{high:g}")
+        return value
+
+    return SuiteSettings(
+        leftover_age_s=number("POSTDEPLOY_LEFTOVER_AGE_S", model.leftover_age_s, 1, 30 * 86400),
+        contract_max_examples=int(
+            number("POSTDEPLOY_CONTRACT_MAX_EXAMPLES", model.contract_max_examples, 1, 1000)
+        ),
+        cert_min_days=int(number("POSTDEPLOY_CERT_MIN_DAYS", model.cert_min_days, 0, 3650)),
+        ca_file=_optional_path(env.get("POSTDEPLOY_CA_FILE"), model.ca_file, cwd, base_dir),
+    )
+
+
+def _deployed_at(raw: str) -> float | None:
+    """``POSTDEPLOY_DEPLOYED_AT`` as unix seconds (a number or ISO 8601 with a zone)."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(
+            f"POSTDEPLOY_DEPLOYED_AT={raw!r} is neither unix seconds nor ISO 8601"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"POSTDEPLOY_DEPLOYED_AT={raw!r} needs a time zone (e.g. Z)")
+    return moment.timestamp()
 
 
 def _gate_policy(

@@ -60,7 +60,13 @@ def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = 
     error: str | None = None
     try:
         needs_metrics = any(stage.name == "monitoring" for stage in stages)
-        with started_target(config.target, run_dir, prometheus=needs_metrics) as target:
+        with started_target(
+            config.target,
+            run_dir,
+            prometheus=needs_metrics,
+            faults=config.embedded_faults,
+            environment=config.environment,
+        ) as target:
             log.info("target %s", target.url)
             checked = preflight(target)
             target_info = describe_target(
@@ -69,10 +75,7 @@ def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = 
                 live_version=checked.live_version,
                 embedded=config.target.embedded,
             )
-            context = StageContext(
-                target, run_id, run_dir, config.config_file,
-                embedded=config.target.embedded, zap=config.zap, load=config.load,
-            )  # fmt: skip
+            context = StageContext.for_run(config, target, run_id, run_dir)
             results = _run_stages(stages, context)
     except PostdeployError as exc:
         error = str(exc)

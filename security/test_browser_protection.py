@@ -3,7 +3,6 @@ HTTPS target — the certificate and the TLS versions offered."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -14,12 +13,11 @@ from postdeploy.checks.media_api import MEDIA_PATH
 from postdeploy.checks.tls import certificate_problems, legacy_tls_versions_accepted
 from postdeploy.checks.web_login import UiLogin
 from postdeploy.checks.websec import cookie_problems, cors_problems, header_problems
-from postdeploy.config import Account, TargetSettings
+from postdeploy.config import Account, Config, TargetSettings
 
 pytestmark = pytest.mark.security
 
 FOREIGN_ORIGIN = "https://postdeploy-foreign-origin.example"
-CERT_MIN_DAYS = int(os.environ.get("POSTDEPLOY_CERT_MIN_DAYS", "14"))
 
 
 def _https(target: TargetSettings) -> bool:
@@ -84,15 +82,17 @@ def test_cors_is_not_open_with_credentials(postdeploy_user: httpx.Client) -> Non
 
 
 @pytest.mark.gate(trigger="security_vulnerability", severity="high")
-def test_certificate_is_valid_and_not_expiring_soon(postdeploy_target: TargetSettings) -> None:
+def test_certificate_is_valid_and_not_expiring_soon(
+    postdeploy_target: TargetSettings, postdeploy_config: Config
+) -> None:
     """The TLS certificate is valid and not about to expire"""
     if not _https(postdeploy_target):
         pytest.skip("the target is not HTTPS: no certificate to check")
     problems = certificate_problems(
         postdeploy_target.url or "",
-        min_days=CERT_MIN_DAYS,
+        min_days=postdeploy_config.suites.cert_min_days,
         timeout_s=postdeploy_target.timeout_s,
-        cafile=os.environ.get("POSTDEPLOY_CA_FILE") or None,  # a private CA, if any
+        cafile=str(ca) if (ca := postdeploy_config.suites.ca_file) else None,  # a private CA
     )
     assert not problems, "; ".join(problems)
 

@@ -136,3 +136,72 @@ def test_tolerances_written_down_win_over_calibrated_ones() -> None:
     chosen = tolerances_in_force(calibrated, {"median_ratio": 1.3})
     assert (chosen.median_ratio, chosen.tail_ratio) == (1.3, 1.4)
     assert chosen.source == "calibrated by an A/A run; postdeploy.toml [load] sets median_ratio"
+
+
+def test_settings_stages_used_to_read_themselves_come_from_the_config(tmp_path: Path) -> None:
+    """Baselines, the data snapshot, the suites' knobs, the deploy instant, the faults of the
+    embedded target, the watch's webhooks: file < environment, like every other setting."""
+    (tmp_path / "conf").mkdir()
+    write(
+        tmp_path / "conf",
+        '[run]\nbaseline_dir = "recorded"\n[data]\nsnapshot = "snap.jsonl"\n'
+        '[suites]\ncert_min_days = 30\nleftover_age_s = 60\n[load]\nprofile = "standard"\n',
+    )
+    config = load_config(
+        config_file=tmp_path / "conf" / "postdeploy.toml", environ={}, cwd=tmp_path
+    )
+    assert config.baseline_dir == tmp_path / "recorded"  # like report_dir: the working dir
+    assert config.data.snapshot == tmp_path / "conf" / "snap.jsonl"  # a file path: the file's
+    assert (config.suites.cert_min_days, config.suites.leftover_age_s) == (30, 60.0)
+    assert config.load.profile == "standard"
+    assert config.deployed_at is None
+    env = {
+        "POSTDEPLOY_BASELINE_DIR": "/srv/baselines",
+        "POSTDEPLOY_SNAPSHOT": "before.jsonl",
+        "POSTDEPLOY_CERT_MIN_DAYS": "7",
+        "POSTDEPLOY_LOAD_PROFILE": "soak",
+        "POSTDEPLOY_DEPLOYED_AT": "2026-12-01T10:00:00Z",
+        "POSTDEPLOY_SLACK_WEBHOOKS": "http://127.0.0.1:1/a, http://127.0.0.1:1/b",
+        "UNIMEDIA_FAULTS": "slow_list:0.5",
+    }
+    config = load_config(
+        config_file=tmp_path / "conf" / "postdeploy.toml", environ=env, cwd=tmp_path,
+        overrides={"load_profile": "quick"},
+    )  # fmt: skip
+    assert config.baseline_dir == Path("/srv/baselines")
+    assert config.data.snapshot == tmp_path / "before.jsonl"
+    assert config.suites.cert_min_days == 7
+    assert config.load.profile == "quick"  # the flag wins over the variable
+    assert config.deployed_at == 1796119200.0
+    assert config.slack_webhooks == ("http://127.0.0.1:1/a", "http://127.0.0.1:1/b")
+    assert config.embedded_faults == "slow_list:0.5"
+    assert config.environment["UNIMEDIA_FAULTS"] == "slow_list:0.5"  # children get it too
+
+
+def test_faults_never_reach_a_real_target(tmp_path: Path) -> None:
+    env = {"UNIMEDIA_FAULTS": "corrupt_upload", "POSTDEPLOY_TARGET": "https://prod.example"}
+    assert load_config(environ=env, cwd=tmp_path).embedded_faults is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"POSTDEPLOY_DEPLOYED_AT": "yesterday"}, "neither unix seconds nor ISO 8601"),
+        ({"POSTDEPLOY_DEPLOYED_AT": "2026-12-01T10:00:00"}, "needs a time zone"),
+        ({"POSTDEPLOY_CERT_MIN_DAYS": "soon"}, "POSTDEPLOY_CERT_MIN_DAYS='soon' is not a number"),
+        ({"POSTDEPLOY_CONTRACT_MAX_EXAMPLES": "0"}, "outside 1-1000"),
+    ],
+)
+def test_bad_stage_settings_are_one_clear_error(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(environ=env, cwd=tmp_path)
+
+
+def test_the_environment_is_captured_not_read_later(tmp_path: Path) -> None:
+    """What a child process starts from is the environment the run was configured with."""
+    env = {"PATH": "/usr/bin", "LANG": "C.UTF-8", "POSTDEPLOY_PASSWORD_ALICE": "s3cret-pw"}
+    config = load_config(environ=env, cwd=tmp_path)
+    assert dict(config.environment) == env
+    assert "s3cret-pw" not in repr(config)  # the environment holds secrets: never shown

@@ -124,3 +124,42 @@ def test_the_check_finds_an_upward_import(tmp_path: Path, unit: str, source: str
     found = _upward(_unit_imports(package))
     assert len(found) == 2, found
     assert any(f"postdeploy/{unit}/module.py" in where for where in found)
+
+
+def _environment_access(package: Path = PACKAGE) -> list[str]:
+    """Every read or write of the process environment outside ``config.py``."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.relative_to(package).parts == ("config.py",):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            hit = (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("environ", "getenv", "putenv", "unsetenv", "environb")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+            ) or (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "os"
+                and any(alias.name in ("environ", "getenv", "putenv") for alias in node.names)
+            )
+            if hit:
+                found.append(f"{path.relative_to(package.parent)}:{node.lineno}")
+    return found
+
+
+def test_config_is_the_only_reader_of_the_environment() -> None:
+    """Stages, targets and commands get settings from the Config (``load_config``), and
+    child processes get an explicit environment; a setting read elsewhere is one the user
+    cannot see in ``docs/configuration.md`` or test."""
+    assert not _environment_access(), _environment_access()
+
+
+def test_the_environment_check_finds_a_read(tmp_path: Path) -> None:
+    package = tmp_path / "postdeploy"
+    (package / "stages").mkdir(parents=True)
+    (package / "stages" / "sneaky.py").write_text(
+        "import os\nfrom os import getenv\nA = os.environ.get('X')\n", encoding="utf-8"
+    )
+    (package / "config.py").write_text("import os\nB = os.environ\n", encoding="utf-8")
+    assert len(_environment_access(package)) == 2

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from postdeploy.config import BROWSER_ENV
 from postdeploy.errors import BrowserUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; playwright is optional
@@ -31,7 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only; playwright is optional
 
 __all__ = ["BROWSER_ENV", "LAUNCH_ARGS", "browser_executable", "launch_chromium"]
 
-BROWSER_ENV = "POSTDEPLOY_BROWSER_PATH"
 DEBIAN_CHROMIUM = Path("/usr/lib/chromium/chromium")
 # No sandbox: CI containers run as root, where Chromium's sandbox refuses to start. The rest
 # keep a headless run quiet and offline (no update checks, no background traffic).
@@ -47,15 +47,17 @@ HOW_TO_GET = (
 )
 
 
-def browser_executable(configured: Path | None = None) -> Path | None:
-    """The Chromium to launch, or ``None`` for Playwright's own download."""
-    explicit = os.environ.get(BROWSER_ENV)
-    if explicit or configured:
-        path = Path(explicit) if explicit else configured
-        where = f"{BROWSER_ENV}={explicit}" if explicit else f"browser path {configured}"
-        if path is None or not (path.is_file() and os.access(path, os.X_OK)):
+def browser_executable(configured: Path | None = None, *, origin: str = "") -> Path | None:
+    """The Chromium to launch, or ``None`` for Playwright's own download.
+
+    ``configured``: ``Config.browser_path`` (``POSTDEPLOY_BROWSER_PATH`` or ``[browser]
+    path``), named by ``origin`` (``Config.browser_origin``) in the error when it is not a
+    browser; otherwise Debian's Chromium, then the first Chromium on PATH."""
+    if configured is not None:
+        if not (configured.is_file() and os.access(configured, os.X_OK)):
+            where = origin or f"browser path {configured}"
             raise BrowserUnavailable(f"{where} is not an executable file")
-        return path
+        return configured
     if DEBIAN_CHROMIUM.is_file():
         return DEBIAN_CHROMIUM
     for name in ("chromium", "chromium-browser", "google-chrome"):
@@ -66,7 +68,9 @@ def browser_executable(configured: Path | None = None) -> Path | None:
 
 
 @contextmanager
-def launch_chromium(*, headless: bool = True, configured: Path | None = None) -> Iterator[Browser]:
+def launch_chromium(
+    *, headless: bool = True, configured: Path | None = None, origin: str = ""
+) -> Iterator[Browser]:
     """A started headless Chromium, closed on exit; :class:`BrowserUnavailable` if none."""
     try:
         from playwright.sync_api import Error as PlaywrightError
@@ -75,7 +79,7 @@ def launch_chromium(*, headless: bool = True, configured: Path | None = None) ->
         raise BrowserUnavailable(
             "Playwright is not installed: pip install 'postdeploy[ui]'"
         ) from exc
-    executable = browser_executable(configured)
+    executable = browser_executable(configured, origin=origin)
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(

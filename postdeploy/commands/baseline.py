@@ -8,8 +8,8 @@ proposes the judge's tolerances from the noise it measured.
 
 from __future__ import annotations
 
-import os
 import tempfile
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from postdeploy.baseline.calibrate import propose_tolerances, write_tolerances
 from postdeploy.baseline.judge import Tolerances
 from postdeploy.baseline.store import write_load_baseline
 from postdeploy.commands.common import one_line_errors, setup_logging
-from postdeploy.config import Config, load_config
+from postdeploy.config import Config, TargetSettings, load_config
 from postdeploy.load.locust_runner import LoadRun, run_locust
 from postdeploy.load.profiles import LoadProfile
 from postdeploy.runid import new_run_id
@@ -33,10 +33,13 @@ __all__ = ["Calibration", "baseline", "calibrate_load", "record_load_baseline"]
 def record_load_baseline(config: Config, profile: LoadProfile) -> tuple[Path, LoadRun]:
     """Load the (known-good) target with ``profile`` and save what it measured."""
     with tempfile.TemporaryDirectory(prefix="postdeploy-baseline-") as scratch:
-        with started_target(config.target, Path(scratch)) as target:
+        with _started(config, Path(scratch)) as target:
             checked = preflight(target)
-            run = run_locust(target, profile, new_run_id(), Path(scratch) / "load")
-        path = baseline_path(profile.name)
+            run = run_locust(
+                target, profile, new_run_id(), Path(scratch) / "load",
+                environment=config.environment,
+            )  # fmt: skip
+        path = baseline_path(config.baseline_dir, profile.name)
         write_load_baseline(
             path, release=checked.live_version, profile=profile.name,
             target=target.url or "", endpoints=run.endpoints,
@@ -55,13 +58,17 @@ def calibrate_load(config: Config, profile: LoadProfile) -> Calibration:
     """A/A: load the same release twice, one run after the other; propose tolerances."""
     with (
         tempfile.TemporaryDirectory(prefix="postdeploy-calibrate-") as scratch,
-        started_target(config.target, Path(scratch)) as target,
+        _started(config, Path(scratch)) as target,
     ):
         preflight(target)
-        first = run_locust(target, profile, new_run_id(), Path(scratch) / "a")
-        second = run_locust(target, profile, new_run_id(), Path(scratch) / "b")
+        first = run_locust(
+            target, profile, new_run_id(), Path(scratch) / "a", environment=config.environment
+        )
+        second = run_locust(
+            target, profile, new_run_id(), Path(scratch) / "b", environment=config.environment
+        )
     tolerances, observed = propose_tolerances(first.endpoints, second.endpoints)
-    path = tolerances_path(profile.name)
+    path = tolerances_path(config.baseline_dir, profile.name)
     write_tolerances(path, tolerances, observed)
     return Calibration(tolerances, observed, path)
 
@@ -119,8 +126,15 @@ def _load_setup(
     url: str | None, load_profile: str | None, config_file: Path | None
 ) -> tuple[Config, LoadProfile]:
     """The configuration and the load profile a baseline command measures with
-    (``--load-profile`` wins, as ``POSTDEPLOY_LOAD_PROFILE`` for the Locust child too)."""
-    config = load_config(config_file=config_file, overrides={"url": url})
-    if load_profile:
-        os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
+    (``--load-profile`` wins over ``POSTDEPLOY_LOAD_PROFILE`` and the file)."""
+    config = load_config(
+        config_file=config_file, overrides={"url": url, "load_profile": load_profile}
+    )
     return config, chosen_profile(config.target.embedded, config.load.profile)
+
+
+def _started(config: Config, scratch: Path) -> AbstractContextManager[TargetSettings]:
+    """The run's target, started with the run's faults and environment when embedded."""
+    return started_target(
+        config.target, scratch, faults=config.embedded_faults, environment=config.environment
+    )

@@ -7,7 +7,6 @@ example exchanges, which the contract stage replays against the next release.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,11 +28,14 @@ __all__ = ["contract", "record_contract_baseline"]
 
 def record_contract_baseline(config: Config, path: Path | None = None) -> tuple[Path, int]:
     """Fetch the release's OpenAPI, record every example exchange; return (file, examples)."""
-    path = path or Path(os.environ.get("POSTDEPLOY_BASELINE_DIR") or "baselines") / "contract.json"
+    path = path or config.baseline_dir / "contract.json"
     with (
         tempfile.TemporaryDirectory(prefix="postdeploy-baseline-") as scratch,
-        started_target(config.target, Path(scratch)) as target,
-    ):
+        started_target(
+            config.target, Path(scratch),
+            faults=config.embedded_faults, environment=config.environment,
+        ) as target,
+    ):  # fmt: skip
         checked = preflight(target)
         users = [a for a in target.accounts if a.role == "user"]
         if not users:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import traceback
 from pathlib import Path
 
@@ -44,6 +43,7 @@ __all__ = ["load", "verify"]
 @click.option("--timeout", "timeout_s", type=float, help="Per-request timeout in seconds.")
 @click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
+@click.option("--load-profile", help="The load stage's profile: quick, standard or soak.")
 def verify(
     url: str | None,
     profile: str | None,
@@ -54,6 +54,7 @@ def verify(
     timeout_s: float | None,
     verbose: bool,
     debug: bool,
+    load_profile: str | None = None,
 ) -> None:
     """Verify a deployed release and gate it."""
     from postdeploy.config import load_config
@@ -66,6 +67,7 @@ def verify(
             overrides={
                 "url": url, "profile": profile, "stages": stages, "report_dir": report_dir,
                 "expected_version": expected_version, "timeout_s": timeout_s,
+                "load_profile": load_profile,
             },
         )  # fmt: skip
         outcome = run(config)
@@ -100,9 +102,8 @@ def load(
     debug: bool,
 ) -> None:
     """Run the load stage alone: Locust load judged against the baseline."""
-    if load_profile:
-        os.environ["POSTDEPLOY_LOAD_PROFILE"] = load_profile
     ctx.invoke(
         verify, url=url, profile="full", stages="load", config_file=config_file,
         report_dir=report_dir, expected_version=None, timeout_s=None, verbose=True, debug=debug,
+        load_profile=load_profile,
     )  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import traceback
 from pathlib import Path
@@ -77,8 +76,8 @@ def watch(
             status_every_s=parse_duration(status_every),
             run_id=run_id,
             scale=scale,
-            alertmanager_urls=alertmanager_url + _env_list("POSTDEPLOY_ALERTMANAGER_WEBHOOKS"),
-            slack_urls=slack_url + _env_list("POSTDEPLOY_SLACK_WEBHOOKS"),
+            alertmanager_urls=alertmanager_url + config.alertmanager_webhooks,
+            slack_urls=slack_url + config.slack_webhooks,
         )
         # A cancelled nightly job (SIGTERM) ends like Ctrl-C: cleanly, with the summary.
         signal.signal(signal.SIGTERM, lambda *_: options.stop.set())
@@ -93,7 +92,3 @@ def watch(
         internal_error()
     print_summary(outcome)
     exit_with(outcome.verdict.decision)
-
-
-def _env_list(name: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())

@@ -3,7 +3,8 @@ example exchanges, in one JSON file (``baselines/contract.json``).
 
 Where the contract stage finds it:
 
-* ``$POSTDEPLOY_BASELINE_DIR/contract.json`` (default ``./baselines/contract.json``), recorded
+* ``contract.json`` in the run's baseline folder (``Config.baseline_dir``:
+  ``POSTDEPLOY_BASELINE_DIR``, ``[run] baseline_dir``, default ``./baselines``), recorded
   from the last good release with ``postdeploy baseline record --stage contracts``;
 * for the embedded reference target only, when that file is absent: the frozen legacy
   contract shipped in this repository (``baselines/contract.json`` beside the code), which is
@@ -15,7 +16,6 @@ Where the contract stage finds it:
 from __future__ import annotations
 
 import json
-import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,9 +48,9 @@ class ContractBaseline:
     source: str  # the file
 
 
-def baseline_file(*, embedded: bool) -> Path:
+def baseline_file(baseline_dir: Path, *, embedded: bool) -> Path:
     """The configured baseline; for the embedded target, the shipped one as a fallback."""
-    configured = Path(os.environ.get("POSTDEPLOY_BASELINE_DIR") or "baselines") / "contract.json"
+    configured = baseline_dir / "contract.json"
     if configured.exists() or not embedded:
         return configured
     return REFERENCE_BASELINE

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +47,20 @@ class LoadRun:
         return self.requests / self.duration_s if self.duration_s else 0.0
 
 
-def run_locust(target: TargetSettings, profile: LoadProfile, run_id: str, out_dir: Path) -> LoadRun:
-    """Run ``profile`` against ``target``; raise :class:`StageCrashed` if Locust fails."""
-    samples_dir = _run(target, profile, run_id, out_dir, users=profile.users, env={})
+def run_locust(
+    target: TargetSettings,
+    profile: LoadProfile,
+    run_id: str,
+    out_dir: Path,
+    *,
+    environment: Mapping[str, str] | None = None,
+) -> LoadRun:
+    """Run ``profile`` against ``target``; raise :class:`StageCrashed` if Locust fails.
+
+    ``environment``: what Locust starts from (the run's ``Config.environment``)."""
+    samples_dir = _run(
+        target, profile, run_id, out_dir, users=profile.users, env={}, base=environment
+    )
     sides = read_sides(samples_dir, duration_s=float(profile.duration_s))
     return _collect(sides, "candidate", profile, out_dir)
 
@@ -59,6 +71,8 @@ def run_paired(
     profile: LoadProfile,
     run_id: str,
     out_dir: Path,
+    *,
+    environment: Mapping[str, str] | None = None,
 ) -> tuple[LoadRun, LoadRun]:
     """One Locust run loading both releases at once: ``profile.users`` simulated users on
     each side, interleaved in the same process(es). Returns (reference, candidate).
@@ -73,6 +87,7 @@ def run_paired(
     samples_dir = _run(
         candidate, profile, run_id, out_dir,
         users=2 * profile.users, env={"POSTDEPLOY_REFERENCE_HOST": reference.url},
+        base=environment,
     )  # fmt: skip
     sides = read_sides(samples_dir, duration_s=float(profile.duration_s))
     return (
@@ -101,6 +116,7 @@ def _run(
     *,
     users: int,
     env: dict[str, str],
+    base: Mapping[str, str] | None,
 ) -> Path:
     """Run Locust headless; return the directory of its per-request samples."""
     if target.url is None:
@@ -122,7 +138,7 @@ def _run(
     ]  # fmt: skip
     if profile.processes > 1:
         command += ["--processes", str(profile.processes)]
-    child_env = target_environment(target, run_id) | env
+    child_env = target_environment(target, run_id, base) | env
     child_env["POSTDEPLOY_SAMPLES_DIR"] = str(samples_dir)
     log.info("load: %s users for %s s against %s", users, profile.duration_s, target.url)
     started = time.monotonic()

@@ -29,7 +29,7 @@ from postdeploy.checks import DEFAULT_GATE, GateTag, gate_tag_of
 from postdeploy.checks.artifacts import CheckArtifacts
 from postdeploy.checks.evidence import ExchangeLog
 from postdeploy.checks.media_api import delete_tagged_quietly
-from postdeploy.config import Account, TargetSettings, load_config
+from postdeploy.config import Account, Config, TargetSettings, load_config, run_id_from_environment
 from postdeploy.errors import PostdeployError
 from postdeploy.findings import CheckOutcome, StageResult, StageStatus
 from postdeploy.pytest.allure import (
@@ -70,9 +70,7 @@ class _Session:
             watch_pid = int(workerinput["postdeploy_controller_pid"])
         else:
             self.run_id = (
-                config.getoption("postdeploy_run_id")
-                or os.environ.get("POSTDEPLOY_RUN_ID")
-                or new_run_id()
+                config.getoption("postdeploy_run_id") or run_id_from_environment() or new_run_id()
             )
             shared_dir = Path(tempfile.mkdtemp(prefix="postdeploy-session-"))
             watch_pid = os.getpid()
@@ -81,6 +79,8 @@ class _Session:
         self.exchanges = ExchangeLog()
         self.recorder = StageRecorder(config.getoption("postdeploy_stage") or "pytest")
         self.started = time.monotonic()
+        self._config: Config | None = None
+        self._config_error: str | None = None
         self._target: TargetSettings | None = None
         self._target_error: str | None = None
         self._artifacts_root: Path | None = None
@@ -100,11 +100,32 @@ class _Session:
                 self._artifacts_root = Path(tempfile.mkdtemp(prefix="postdeploy-artifacts-"))
         return self._artifacts_root
 
+    def run_config(self) -> Config:
+        """The session's :class:`Config` (file < environment < the plugin's options); fails
+        the asking test with one line on bad input."""
+        if self._config is None and self._config_error is None:
+            option = self.config.getoption
+            config_file = option("postdeploy_config")
+            try:
+                self._config = load_config(
+                    config_file=Path(config_file) if config_file else None,
+                    overrides={
+                        "url": option("postdeploy_target"),
+                        "expected_version": option("postdeploy_expected_version"),
+                    },
+                )
+            except PostdeployError as exc:
+                self._config_error = str(exc)
+        if self._config_error is not None:
+            pytest.fail(f"postdeploy: {self._config_error}", pytrace=False)
+        return self._config  # type: ignore[return-value]  # set, or pytest.fail raised
+
     def target(self) -> TargetSettings:
         """The configured target, or the shared embedded one; fails the test on bad input."""
         if self._target is None and self._target_error is None:
+            config = self.run_config()
             try:
-                self._target = self._resolve_target()
+                self._target = config.target if config.target.url else self.embedded.get()
             except PostdeployError as exc:
                 self._target_error = str(exc)
         # pytest.fail outside the except block: no "during handling…" chain in the report
@@ -115,20 +136,6 @@ class _Session:
     def target_url(self) -> str | None:
         """The target's URL if a check has resolved it already (never resolves it)."""
         return self._target.url if self._target is not None else None
-
-    def _resolve_target(self) -> TargetSettings:
-        option = self.config.getoption
-        config_file = option("postdeploy_config")
-        config = load_config(
-            config_file=Path(config_file) if config_file else None,
-            overrides={
-                "url": option("postdeploy_target"),
-                "expected_version": option("postdeploy_expected_version"),
-            },
-        )
-        if config.target.url is None:
-            return self.embedded.get()
-        return config.target
 
 
 _KEY = pytest.StashKey[_Session]()
@@ -308,6 +315,14 @@ def postdeploy_artifacts(request: pytest.FixtureRequest) -> CheckArtifacts:
     artifacts = CheckArtifacts(request.config.stash[_KEY].artifacts_root(), request.node.nodeid)
     request.node.stash[_ARTIFACTS] = artifacts
     return artifacts
+
+
+@pytest.fixture(scope="session")
+def postdeploy_config(pytestconfig: pytest.Config) -> Config:
+    """The run's configuration: the suites' own knobs (``[suites]``), the baselines folder,
+    whether the target is the embedded reference — everything a check may want to know
+    besides the target itself, read once (checks never read the environment)."""
+    return pytestconfig.stash[_KEY].run_config()
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from postdeploy.config import tool_path_from_environment
 from postdeploy.errors import PostdeployError, ToolMissing
 from postdeploy.reports.allure import RESULTS_DIR, allure_categories
 
@@ -66,7 +67,7 @@ def find_allure() -> tuple[Path, str]:
     ``allure`` on ``PATH`` is accepted only if it answers ``--version`` like Allure (Debian's
     ``allure`` package is an unrelated game).
     """
-    explicit = os.environ.get(ALLURE_ENV)
+    explicit = tool_path_from_environment(ALLURE_ENV)
     candidates = [Path(explicit)] if explicit else []
     candidates.append(TOOLS_DIR / "node_modules" / ".bin" / "allure")
     on_path = shutil.which("allure")

@@ -7,11 +7,12 @@ that into an ERROR result, which the gate treats as INCONCLUSIVE.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from postdeploy.config import LoadSettings, TargetSettings, ZapSettings
+from postdeploy.config import Config, DataSettings, LoadSettings, TargetSettings, ZapSettings
 from postdeploy.findings import StageResult
 
 __all__ = ["Stage", "StageContext"]
@@ -19,7 +20,14 @@ __all__ = ["Stage", "StageContext"]
 
 @dataclass(frozen=True, slots=True)
 class StageContext:
-    """What a stage may use: the live target, the run's id and its output directory."""
+    """What a stage may use: the live target, the run's id and output directory, and the
+    settings of the run that concern stages (all resolved by :func:`~postdeploy.config.
+    load_config`: a stage never reads the environment itself).
+
+    ``target`` is the *live* target — for the embedded default, the started unimedia with
+    its URL and passwords — not the configured one. ``environment`` is what child
+    processes start from (see :mod:`postdeploy.target.child_env`).
+    """
 
     target: TargetSettings
     run_id: str
@@ -28,6 +36,29 @@ class StageContext:
     embedded: bool = False
     zap: ZapSettings = field(default_factory=ZapSettings)
     load: LoadSettings = field(default_factory=LoadSettings)
+    baseline_dir: Path = Path("baselines")
+    data: DataSettings = field(default_factory=DataSettings)
+    deployed_at: float | None = None
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def for_run(
+        cls, config: Config, target: TargetSettings, run_id: str, run_dir: Path
+    ) -> StageContext:
+        """The context of a run of ``config`` against its started ``target``."""
+        return cls(
+            target=target,
+            run_id=run_id,
+            run_dir=run_dir,
+            config_file=config.config_file,
+            embedded=config.target.embedded,
+            zap=config.zap,
+            load=config.load,
+            baseline_dir=config.baseline_dir,
+            data=config.data,
+            deployed_at=config.deployed_at,
+            environment=config.environment,
+        )
 
     def stage_dir(self, name: str) -> Path:
         """The stage's own artifact directory inside the run directory."""

@@ -3,10 +3,12 @@
 Where "before" comes from:
 
 * a real target: the snapshot taken before the deploy with ``postdeploy snapshot``
-  (``POSTDEPLOY_SNAPSHOT``, default ``baselines/data-snapshot.jsonl``); "after" is read
-  straight from the database when ``POSTDEPLOY_DATABASE_URL`` (read-only) is set, with
-  content from ``POSTDEPLOY_BLOB_DIR`` if given, otherwise through the legacy APIs as the
-  admin. No snapshot → the stage cannot judge (ERROR → INCONCLUSIVE).
+  (``[data] snapshot`` / ``POSTDEPLOY_SNAPSHOT``, default ``baselines/data-snapshot.jsonl``);
+  "after" is read straight from the database when a read-only database URL is configured
+  (the variable ``[target] database_url_env`` names, default ``POSTDEPLOY_DATABASE_URL``),
+  with content from ``[data] blob_dir`` / ``POSTDEPLOY_BLOB_DIR`` if given, otherwise
+  through the legacy APIs as the admin. No snapshot → the stage cannot judge (ERROR →
+  INCONCLUSIVE).
 * the embedded reference: a fresh unimedia holds no data, so a snapshot of it would prove
   nothing. Instead the stage rehearses the deployment plan's Phase 2 with this release's
   own migration and faults: seed legacy data (``unimedia seed-legacy``), snapshot it,
@@ -17,14 +19,15 @@ Where "before" comes from:
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from postdeploy.config import process_environment
 from postdeploy.errors import PostdeployError, StageCrashed
 from postdeploy.findings import (
     CheckOutcome,
@@ -58,7 +61,7 @@ class DataStage:
         try:
             comparison, source = (
                 rehearse_migration(context.stage_dir(self.name), self.rehearsal_records,
-                                   self.sample_size)
+                                   self.sample_size, context.environment)
                 if context.embedded else _compare_live(context)
             )  # fmt: skip
         except PostdeployError as exc:
@@ -93,12 +96,13 @@ class DataStage:
 
 
 def _compare_live(context: StageContext) -> tuple[Comparison, str]:
-    snapshot = Path(os.environ.get("POSTDEPLOY_SNAPSHOT") or "baselines/data-snapshot.jsonl")
-    database = os.environ.get("POSTDEPLOY_DATABASE_URL")
-    if database:
-        blobs = os.environ.get("POSTDEPLOY_BLOB_DIR")
-        digest = blob_digest(Path(blobs)) if blobs else (lambda record: record.sha256)
-        return compare_snapshot(snapshot, database_records(database), digest), "the database"
+    snapshot = context.data.snapshot
+    database = context.target.database_url
+    if database is not None:
+        blobs = context.data.blob_dir
+        digest = blob_digest(blobs) if blobs else (lambda record: record.sha256)
+        records = database_records(database.reveal())
+        return compare_snapshot(snapshot, records, digest), "the database"
     admins = [a for a in context.target.accounts if a.role == "admin"]
     if not admins:
         raise StageCrashed("the data stage reads every record: it needs an admin account")
@@ -118,11 +122,17 @@ def _unimedia(*args: str, env: dict[str, str]) -> None:
         raise StageCrashed(f"unimedia {args[0]} failed: {last}")
 
 
-def rehearse_migration(workdir: Path, records: int, sample_size: int) -> tuple[Comparison, str]:
-    """Phase 2 on seeded legacy data with this release's migration; see the module doc."""
+def rehearse_migration(
+    workdir: Path, records: int, sample_size: int, environment: Mapping[str, str] | None = None
+) -> tuple[Comparison, str]:
+    """Phase 2 on seeded legacy data with this release's migration; see the module doc.
+
+    ``environment``: what the ``unimedia`` commands start from (the run's); its
+    ``UNIMEDIA_FAULTS`` reach only the migration — the seeded data is the clean previous
+    release's."""
     with tempfile.TemporaryDirectory(prefix="postdeploy-phase2-", dir=workdir) as scratch:
         data = Path(scratch)
-        env = dict(os.environ)
+        env = dict(environment) if environment is not None else process_environment()
         faults = env.pop("UNIMEDIA_FAULTS", "")
         _unimedia("seed-legacy", "--count", str(records), "--data", str(data), env=env)
         url = f"sqlite:///{data / 'unimedia.db'}"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,7 +46,7 @@ from postdeploy.measurements import Charts, EndpointLatency
 from postdeploy.stages.base import StageContext
 from postdeploy.target.embedded import EmbeddedUnimedia
 
-__all__ = ["LoadStage", "baseline_dir", "baseline_path", "chosen_profile", "tolerances_path"]
+__all__ = ["LoadStage", "baseline_path", "chosen_profile", "tolerances_path"]
 
 log = logging.getLogger(__name__)
 
@@ -67,28 +66,21 @@ CRITICAL_ENDPOINTS = frozenset(
 )
 
 
-def baseline_dir() -> Path:
-    """Where baselines live: ``POSTDEPLOY_BASELINE_DIR``, else ``./baselines``."""
-    return Path(os.environ.get("POSTDEPLOY_BASELINE_DIR") or "baselines")
+def baseline_path(baseline_dir: Path, profile: str) -> Path:
+    """The recorded load baseline of ``profile`` in the run's baseline folder."""
+    return baseline_dir / f"load-{profile}.json"
 
 
-def baseline_path(profile: str) -> Path:
-    return baseline_dir() / f"load-{profile}.json"
-
-
-def tolerances_path(profile: str) -> Path:
+def tolerances_path(baseline_dir: Path, profile: str) -> Path:
     """Written by ``postdeploy baseline calibrate``; used when present."""
-    return baseline_dir() / f"load-{profile}-tolerances.json"
+    return baseline_dir / f"load-{profile}-tolerances.json"
 
 
 def chosen_profile(embedded: bool, configured: str | None = None) -> LoadProfile:
-    """``POSTDEPLOY_LOAD_PROFILE``, else ``[load] profile``, else quick for the embedded
-    target and standard for a real one."""
-    return load_profile(
-        os.environ.get("POSTDEPLOY_LOAD_PROFILE")
-        or configured
-        or ("quick" if embedded else "standard")
-    )
+    """The configured load profile (``--load-profile`` > ``POSTDEPLOY_LOAD_PROFILE`` >
+    ``[load] profile``, resolved by the config), else quick for the embedded target and
+    standard for a real one."""
+    return load_profile(configured or ("quick" if embedded else "standard"))
 
 
 def tolerances_in_force(
@@ -118,7 +110,8 @@ class LoadStage:
         try:
             profile = chosen_profile(context.embedded, context.load.profile)
             tolerances = tolerances_in_force(
-                read_tolerances(tolerances_path(profile.name)), context.load.tolerances
+                read_tolerances(tolerances_path(context.baseline_dir, profile.name)),
+                context.load.tolerances,
             )
             baseline, current, source = self._measure(context, profile, stage_dir)
         except PostdeployError as exc:
@@ -156,10 +149,13 @@ class LoadStage:
     def _measure(
         self, context: StageContext, profile: LoadProfile, stage_dir: Path
     ) -> tuple[dict, LoadRun, str]:
-        path = baseline_path(profile.name)
+        path = baseline_path(context.baseline_dir, profile.name)
         if path.exists() or not context.embedded:
             recorded = read_load_baseline(path, profile=profile.name)
-            current = run_locust(context.target, profile, context.run_id, stage_dir / "current")
+            current = run_locust(
+                context.target, profile, context.run_id, stage_dir / "current",
+                environment=context.environment,
+            )  # fmt: skip
             source = (
                 f"{path} (release {recorded.release or 'unknown'}, profile {recorded.profile}, "
                 f"recorded {recorded.recorded_at})"
@@ -169,15 +165,19 @@ class LoadStage:
         # embedded target) and the clean reference release, loaded in one paired Locust run.
         # Loading the long-running target instead would compare a server that other stages
         # have used with a pristine one — a difference of state, not of release.
-        candidate_server = EmbeddedUnimedia(log_path=stage_dir / "candidate.log")
+        candidate_server = EmbeddedUnimedia(
+            log_path=stage_dir / "candidate.log", environment=context.environment
+        )
         with candidate_server as candidate:
             reference_server = EmbeddedUnimedia(
-                faults="", accounts=candidate.accounts, log_path=stage_dir / "reference.log"
-            )
+                faults="", accounts=candidate.accounts, log_path=stage_dir / "reference.log",
+                environment=context.environment,
+            )  # fmt: skip
             with reference_server as ref:
                 baseline_run, current = run_paired(
-                    ref, candidate, profile, context.run_id, stage_dir / "paired"
-                )
+                    ref, candidate, profile, context.run_id, stage_dir / "paired",
+                    environment=context.environment,
+                )  # fmt: skip
         source = (
             f"a clean unimedia {ref.expected_version} and a fresh instance of the release "
             f"under test, loaded together in one paired run (load profile {profile.name})"

@@ -3,9 +3,10 @@ compared with the same span before it, read from a real Prometheus.
 
 What "before" and "after" are:
 
-* a real target: the deploy instant is ``POSTDEPLOY_DEPLOYED_AT`` (unix seconds or ISO
-  8601), else the start of this run; the rules run at production scale (5 minute windows)
-  and compare with the window right before that instant (``@ <deploy>``);
+* a real target: the deploy instant is the configured ``deployed_at``
+  (``POSTDEPLOY_DEPLOYED_AT``: unix seconds or ISO 8601), else the start of this run; the
+  rules run at production scale (5 minute windows) and compare with the window right before
+  that instant (``@ <deploy>``);
 * the embedded target has only seconds of history, so the stage makes both spans itself:
   a window of light probe traffic, the "deploy" mark, a second window of the same traffic,
   then one evaluation at compressed scale (10 s windows, Prometheus scraping every second).
@@ -21,12 +22,10 @@ SKIPPED with one line that says why, and the verdict lists it as not checked.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
 
-from postdeploy.errors import ConfigError, MonitoringError
+from postdeploy.errors import MonitoringError
 from postdeploy.findings import (
     CheckOutcome,
     CheckResult,
@@ -40,31 +39,11 @@ from postdeploy.monitoring.traffic import SyntheticTraffic
 from postdeploy.stages.base import StageContext
 from postdeploy.target.prometheus import PROMETHEUS_INSTALL_HINT
 
-__all__ = ["MonitoringStage", "deployed_at", "wait_for_first_samples"]
+__all__ = ["MonitoringStage", "wait_for_first_samples"]
 
 log = logging.getLogger(__name__)
 
 FIRST_DATA_TIMEOUT_S = 30.0
-
-
-def deployed_at(default: float) -> float:
-    """``POSTDEPLOY_DEPLOYED_AT`` as unix seconds (number or ISO 8601), else ``default``."""
-    raw = os.environ.get("POSTDEPLOY_DEPLOYED_AT", "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ConfigError(
-            f"POSTDEPLOY_DEPLOYED_AT={raw!r} is neither unix seconds nor ISO 8601"
-        ) from None
-    if moment.tzinfo is None:
-        raise ConfigError(f"POSTDEPLOY_DEPLOYED_AT={raw!r} needs a time zone (e.g. Z)")
-    return moment.timestamp()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +74,7 @@ class MonitoringStage:
             if context.embedded:
                 rules, at = self._embedded_windows(context, client)
             else:
-                deploy = deployed_at(time.time())
+                deploy = context.deployed_at or time.time()
                 rules, at = load_rules(self.production.anchored(deploy)), None
             observations = evaluate_rules(client, rules, at=at, held=True)
         except MonitoringError as exc:

@@ -64,7 +64,7 @@ class PytestStage:
                     command,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    env=target_environment(context.target, context.run_id)
+                    env=target_environment(context.target, context.run_id, context.environment)
                     # the suites' only way to know the target is the embedded reference
                     # (whose frozen contract ships with the code)
                     | ({"POSTDEPLOY_EMBEDDED": "1"} if context.embedded else {}),

@@ -8,10 +8,10 @@ of the machine can read).
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from postdeploy.config import TargetSettings, password_env_name
+from postdeploy.config import TargetSettings, password_env_name, process_environment
 
 __all__ = ["PROJECT_ROOT", "target_environment"]
 
@@ -19,9 +19,12 @@ __all__ = ["PROJECT_ROOT", "target_environment"]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def target_environment(target: TargetSettings, run_id: str) -> dict[str, str]:
-    """The child's environment: ours plus the target, accounts and passwords."""
-    env = dict(os.environ)
+def target_environment(
+    target: TargetSettings, run_id: str, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The child's environment: ``base`` (the run's ``Config.environment``; None: this
+    process's) plus the target, accounts and passwords, explicitly."""
+    env = dict(base) if base is not None else process_environment()
     if target.url:
         env["POSTDEPLOY_TARGET"] = target.url
     env["POSTDEPLOY_RUN_ID"] = run_id

@@ -23,12 +23,19 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
 from filelock import FileLock
 
-from postdeploy.config import DEFAULT_ACCOUNTS, Account, Secret, TargetSettings
+from postdeploy.config import (
+    DEFAULT_ACCOUNTS,
+    Account,
+    Secret,
+    TargetSettings,
+    process_environment,
+)
 from postdeploy.errors import EmbeddedTargetError
 from postdeploy.target.processes import STOP_TIMEOUT_S, stop_process
 
@@ -57,11 +64,14 @@ class EmbeddedUnimedia:
         timeout_s: float = 10.0,
         faults: str | None = None,
         accounts: tuple[Account, ...] | None = None,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
-        """``faults=None`` inherits ``UNIMEDIA_FAULTS`` from the environment; "" clears it.
-        ``accounts`` (with passwords) are seeded instead of fresh ones: a paired load run
-        logs in to two instances with the same credentials."""
+        """``faults=None`` keeps whatever ``UNIMEDIA_FAULTS`` the environment has; "" clears
+        it. ``environment``: what the server starts with (a run's ``Config.environment``;
+        None: this process's). ``accounts`` (with passwords) are seeded instead of fresh
+        ones: a paired load run logs in to two instances with the same credentials."""
         self._faults = faults
+        self._environment = dict(environment) if environment is not None else None
         self._accounts = accounts
         self._log_path = log_path
         self._watch_pid = watch_pid if watch_pid is not None else os.getpid()
@@ -104,7 +114,7 @@ class EmbeddedUnimedia:
             "--accounts", str(accounts_file),
             "--watch-pid", str(self._watch_pid),
         ]  # fmt: skip
-        env = dict(os.environ)
+        env = dict(self._environment) if self._environment is not None else process_environment()
         if self._faults is not None:
             env["UNIMEDIA_FAULTS"] = self._faults
         with log_path.open("ab") as log_file:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +44,8 @@ def live_target(
     *,
     prometheus: bool = False,
     scrape_interval_s: float = 1.0,
+    faults: str | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> Iterator[LiveTarget]:
     """The configured target as it is, or an embedded unimedia (stopped on exit).
 
@@ -51,12 +53,22 @@ def live_target(
     ``prometheus_url`` (only the monitoring stage and the watch read it; starting it costs
     the smoke profile seconds). Without the binary the target comes back without one, and
     the monitoring stage says in one line that production metrics were not checked.
+    ``faults`` and ``environment`` go to the embedded unimedia (see
+    :class:`~postdeploy.target.embedded.EmbeddedUnimedia`); a run passes its Config's.
     """
     if not settings.embedded:
         yield LiveTarget(settings)
         return
-    log.info("starting the embedded unimedia")
-    with EmbeddedUnimedia(log_path=run_dir / "unimedia.log", timeout_s=settings.timeout_s) as t:
+    log.info(
+        "starting the embedded unimedia" + (f" with UNIMEDIA_FAULTS={faults}" if faults else "")
+    )
+    server = EmbeddedUnimedia(
+        log_path=run_dir / "unimedia.log",
+        timeout_s=settings.timeout_s,
+        faults=faults,
+        environment=environment,
+    )
+    with server as t:
         if not prometheus or t.url is None:
             yield LiveTarget(t)
             return
@@ -75,8 +87,15 @@ def live_target(
 
 @contextlib.contextmanager
 def started_target(
-    settings: TargetSettings, run_dir: Path, *, prometheus: bool = False
+    settings: TargetSettings,
+    run_dir: Path,
+    *,
+    prometheus: bool = False,
+    faults: str | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> Iterator[TargetSettings]:
     """:func:`live_target`, for callers that need only the settings."""
-    with live_target(settings, run_dir, prometheus=prometheus) as live:
+    with live_target(
+        settings, run_dir, prometheus=prometheus, faults=faults, environment=environment
+    ) as live:
         yield live.settings

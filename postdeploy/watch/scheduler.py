@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from postdeploy.config import Config, TargetSettings
+from postdeploy.config import Config
 from postdeploy.errors import MonitoringError, PostdeployError
 from postdeploy.findings import RollbackTrigger, StageResult, StageStatus
 from postdeploy.gate import Verdict, build_verdict
@@ -32,7 +32,7 @@ from postdeploy.monitoring.traffic import SyntheticTraffic
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
 from postdeploy.stages import SMOKE_STAGE, StageContext
-from postdeploy.stages.monitoring import deployed_at, wait_for_first_samples
+from postdeploy.stages.monitoring import wait_for_first_samples
 from postdeploy.target.info import describe_target
 from postdeploy.target.lifecycle import live_target
 from postdeploy.target.prometheus import EmbeddedPrometheus
@@ -100,8 +100,9 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
     )
     try:
         with live_target(
-            config.target, run_dir, prometheus=True, scrape_interval_s=options.scrape_interval_s
-        ) as live:
+            config.target, run_dir, prometheus=True, scrape_interval_s=options.scrape_interval_s,
+            faults=config.embedded_faults, environment=config.environment,
+        ) as live:  # fmt: skip
             target, prometheus = live.settings, live.prometheus
             if prometheus is not None:
                 _write_pid(run_dir, prometheus)
@@ -112,7 +113,7 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
             now = time.time()
             windows = SCALES[scale_name]
             # Embedded: the first window of (clean) probe traffic is "before the deploy".
-            anchor = now + windows.window_s + 2.0 if embedded else deployed_at(now)
+            anchor = now + windows.window_s + 2.0 if embedded else (config.deployed_at or now)
             plan = WatchPlan(
                 run_id=run_id,
                 started_at=now,
@@ -132,7 +133,8 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
                 state.plan = dataclasses.replace(state.plan, deploy_at=anchor)
             started = datetime.fromtimestamp(state.plan.started_at, UTC)
             rules = load_rules(SCALES[state.plan.scale].anchored(state.plan.deploy_at))
-            loop = _Loop(state, rules, target, prometheus, client, notifier, options)
+            context = StageContext.for_run(config, target, run_id, run_dir)
+            loop = _Loop(state, rules, context, prometheus, client, notifier, options)
             ended_early = loop.run(resumed)
     except KeyboardInterrupt:
         ended_early = "ended early by Ctrl-C"
@@ -173,7 +175,7 @@ class _Loop:
         self,
         state: WatchState,
         rules: tuple[Rule, ...],
-        target: TargetSettings,
+        context: StageContext,
         prometheus: EmbeddedPrometheus | None,
         client: PromClient | None,
         notifier: Notifier,
@@ -182,14 +184,14 @@ class _Loop:
         self.state = state
         self.plan = state.plan
         self.rules = rules
-        self.target = target
+        self.target = context.target
         self.prometheus = prometheus
         self.notifier = notifier
         self.options = options
         self.tracker = AlertTracker(rules)
         self.client = client
         self.smoke = SMOKE_STAGE
-        self.context = StageContext(target, self.plan.run_id, state.directory.parent)
+        self.context = context
         self.recovering_until = 0.0
 
     def run(self, resumed: bool) -> str:

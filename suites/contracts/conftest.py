@@ -3,28 +3,26 @@ an ERROR, so the stage is INCONCLUSIVE, never a pass) and the example media."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from postdeploy.config import Config
 from postdeploy.contract.baseline import ContractBaseline, baseline_file, read_contract_baseline
 from postdeploy.contract.examples import example_media
 from postdeploy.errors import BaselineError
 
 
-def _embedded(config: pytest.Config) -> bool:
-    """Is the target the embedded reference? (Set by the stage, or no target configured.)"""
-    if os.environ.get("POSTDEPLOY_EMBEDDED") == "1":
-        return True
-    return not (config.getoption("postdeploy_target") or os.environ.get("POSTDEPLOY_TARGET"))
-
-
 @pytest.fixture(scope="session")
-def contract_baseline(pytestconfig: pytest.Config) -> ContractBaseline:
+def contract_baseline(postdeploy_config: Config) -> ContractBaseline:
+    """The recorded contract; for the embedded reference target (started by this session or
+    by the stage's parent run) the frozen one shipped with the code when none is recorded."""
+    path = baseline_file(
+        postdeploy_config.baseline_dir, embedded=postdeploy_config.reference_target
+    )
     try:
-        return read_contract_baseline(baseline_file(embedded=_embedded(pytestconfig)))
+        return read_contract_baseline(path)
     except BaselineError as exc:
         pytest.fail(f"postdeploy: {exc}", pytrace=False)
 

@@ -7,11 +7,10 @@ legacy API (GET only: production-safe) for server errors and schema violations."
 
 from __future__ import annotations
 
-import os
-
 import httpx
 import pytest
 
+from postdeploy.config import Config
 from postdeploy.contract import diff_specs, parse_spec
 from postdeploy.contract.baseline import ContractBaseline
 from postdeploy.contract.examples import EXAMPLES, perform
@@ -75,6 +74,7 @@ def test_legacy_api_survives_generated_requests(
     contract_baseline: ContractBaseline,
     postdeploy_user: httpx.Client,
     example_values: dict[str, str],
+    postdeploy_config: Config,
 ) -> None:
     """Generated requests to the legacy API get no server error and no off-contract answer"""
     # Imported here: Schemathesis imports requests, which must never meet Locust's gevent
@@ -83,7 +83,7 @@ def test_legacy_api_survives_generated_requests(
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis.checks import CHECKS
 
-    examples = int(os.environ.get("POSTDEPLOY_CONTRACT_MAX_EXAMPLES", "8"))
+    examples = postdeploy_config.suites.contract_max_examples
     schema = schemathesis.openapi.from_dict(contract_baseline.spec.document).include(
         path_regex="^/api/v1/", method="GET"
     )

@@ -3,14 +3,13 @@
 Every write carries the run id — v2 uploads as tags (``postdeploy`` and
 ``postdeploy-run=<id>``), v1 uploads (which cannot carry tags) in their file name — and is
 deleted after its test, pass or fail. Before the first check, media an earlier, interrupted
-run left behind (same scheme, another run id, older than ``POSTDEPLOY_LEFTOVER_AGE_S``,
+run left behind (same scheme, another run id, older than ````[suites] leftover_age_s````,
 default 1800 s so that a run going on at the same time keeps its data) is removed.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 
 import httpx
@@ -20,14 +19,17 @@ from integration_media import PAYLOADS, Made
 from postdeploy.checks import fails_as
 from postdeploy.checks.legacy_api import LEGACY, delete_legacy_if_ours
 from postdeploy.checks.media_api import MEDIA_PATH, check_filename, sweep_leftovers, upload_media
+from postdeploy.config import Config
 
 log = logging.getLogger(__name__)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def leftovers_swept(postdeploy_admin: httpx.Client, postdeploy_run_id: str) -> None:
+def leftovers_swept(
+    postdeploy_admin: httpx.Client, postdeploy_run_id: str, postdeploy_config: Config
+) -> None:
     """Remove what an earlier, interrupted run left behind, before any check runs."""
-    age = float(os.environ.get("POSTDEPLOY_LEFTOVER_AGE_S", "1800"))
+    age = postdeploy_config.suites.leftover_age_s
     try:
         removed = sweep_leftovers(postdeploy_admin, postdeploy_run_id, older_than_s=age)
     except httpx.HTTPError as exc:

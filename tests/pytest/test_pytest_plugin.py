@@ -158,14 +158,29 @@ def test_plugin_is_registered_once(pytester: pytest.Pytester) -> None:
     assert run.ret == 0, run.stdout.str() + run.stderr.str()
 
 
-def test_pyproject_markers_match_the_plugin() -> None:
+def test_the_plugin_is_the_one_place_markers_are_declared(pytester: pytest.Pytester) -> None:
+    """``--strict-markers`` accepts every stage marker and ``gate`` with only the plugin
+    loaded (no ini ``markers`` list), and still refuses an unknown one."""
     import tomllib
 
     from postdeploy.pytest.plugin import MARKERS
 
     pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
-    declared = tomllib.loads(pyproject.read_text())["tool"]["pytest"]["ini_options"]["markers"]
-    assert sorted(declared) == sorted(MARKERS)
+    ini = tomllib.loads(pyproject.read_text())["tool"]["pytest"]["ini_options"]
+    assert "markers" not in ini, "declare markers in the plugin's MARKERS only"
+    names = [line.split(":")[0].split("(")[0] for line in MARKERS]
+    pytester.makeconftest('pytest_plugins = ["postdeploy.pytest.plugin"]\n')
+    marks = "".join(f"@pytest.mark.{name}\n" for name in names if name != "gate")
+    pytester.makepyfile(
+        "import pytest\n"
+        f"{marks}@pytest.mark.gate(trigger='data_loss', severity='low')\n"
+        "def test_marked():\n    pass\n"
+        "@pytest.mark.smokee\ndef test_typo():\n    pass\n"
+    )
+    run = pytester.runpytest_subprocess("--strict-markers", "-p", "no:cacheprovider")
+    assert run.ret != 0
+    run.stdout.fnmatch_lines(["*'smokee' not found in `markers` configuration option*"])
+    assert "'smoke' not found" not in run.stdout.str()
 
 
 def test_a_failing_checks_evidence_files_are_attached_to_its_finding(

@@ -120,20 +120,27 @@ async def planted_error_rate(faults: FaultsDep) -> None:
 SLOW_TAIL_SECONDS = 1.5
 
 
+async def stall(seconds: float) -> None:
+    """How every planted slowness waits: without blocking the event loop. One function, so
+    the faults' tests can observe *which* requests stall and for how long (a behaviour)
+    instead of timing them (a wall clock on a shared machine)."""
+    await asyncio.sleep(seconds)
+
+
 async def planted_slow_tail(faults: FaultsDep) -> None:
     """The ``slow_tail`` fault: a small share of API requests stall (a lock convoy, a GC
     pause): percentiles move, the median does not."""
     if faults.active("slow_tail") and random.random() < faults.param_float("slow_tail"):  # noqa: S311
-        await asyncio.sleep(SLOW_TAIL_SECONDS)
+        await stall(SLOW_TAIL_SECONDS)
 
 
 async def planted_slow_list(faults: FaultsDep) -> None:
     """The ``slow_list`` fault: listings wait first (a lost index), without blocking the loop."""
     if faults.active("slow_list"):
-        await asyncio.sleep(faults.param_float("slow_list"))
+        await stall(faults.param_float("slow_list"))
 
 
 async def planted_slow_download(faults: FaultsDep) -> None:
     """The ``slow_download`` fault: downloads stall, without blocking the event loop."""
     if faults.active("slow_download"):
-        await asyncio.sleep(faults.param_float("slow_download"))
+        await stall(faults.param_float("slow_download"))
