@@ -17,8 +17,8 @@ from unimedia.db import make_engine
 from unimedia.metrics import Metrics, MetricsMiddleware
 from unimedia.middleware import AccessLogMiddleware, BodySizeLimitMiddleware
 from unimedia.problems import install_problem_handlers
+from unimedia.revisions import prepare_schema
 from unimedia.runtime import Runtime
-from unimedia.schema import prepare_schema
 from unimedia.security_headers import SecurityHeadersMiddleware
 from unimedia.seed import seed_accounts
 from unimedia.settings import Settings

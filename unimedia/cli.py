@@ -1,5 +1,5 @@
 """``unimedia serve``: run the service on a socket it binds itself. Also ``unimedia db
-upgrade|downgrade|current`` (the schema migrations, see :mod:`unimedia.schema`) and
+upgrade|downgrade|current`` (the schema migrations, see :mod:`unimedia.revisions`) and
 ``unimedia seed-legacy`` (the pre-unification data set, :mod:`unimedia.legacy_seed`).
 
 The contract a harness relies on: stdout carries exactly one line, the base URL, printed
@@ -166,7 +166,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from unimedia.app import create_app
     from unimedia.db import make_engine
-    from unimedia.schema import prepare_schema
+    from unimedia.revisions import prepare_schema
     from unimedia.settings import load_settings
 
     try:

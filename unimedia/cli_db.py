@@ -56,7 +56,7 @@ def _counts(engine: Engine) -> str:
 def run_db_command(args: argparse.Namespace) -> int:
     from unimedia.db import make_engine
     from unimedia.faults import parse_faults
-    from unimedia.schema import current_revision, downgrade, upgrade
+    from unimedia.revisions import current_revision, downgrade, upgrade
 
     try:
         engine = make_engine(_database_url(args))

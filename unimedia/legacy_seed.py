@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from unimedia import legacy_schema, samples
 from unimedia.accounts import Account
 from unimedia.errors import ConfigError
-from unimedia.schema import LEGACY_REVISION, current_revision, upgrade
+from unimedia.revisions import LEGACY_REVISION, current_revision, upgrade
 from unimedia.seed import seed_accounts
 
 logger = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from unimedia.faults import FaultSet
+from unimedia.media_properties import read_media_properties
 from unimedia.models import Kind, LegacyNumber, Media, MediaTag, User, kind_of
-from unimedia.probe import probe_file
 from unimedia.storage import BlobStore
 
 logger = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class MediaService:
         content_type = normalise_content_type(content_type)
         kind = kind_of(content_type)
         try:
-            info = probe_file(staged.temp_path, kind)
+            info = read_media_properties(staged.temp_path, kind)
         except BaseException:
             self._store.discard(staged)
             raise

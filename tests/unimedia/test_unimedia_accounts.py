@@ -14,7 +14,7 @@ from unimedia.accounts import Role, generated_accounts, load_accounts_file
 from unimedia.db import make_engine
 from unimedia.errors import ConfigError
 from unimedia.models import User
-from unimedia.schema import prepare_schema
+from unimedia.revisions import prepare_schema
 from unimedia.seed import seed_accounts
 from unimedia.settings import load_settings
 

@@ -19,7 +19,7 @@ from unimedia.errors import FaultSpecError
 from unimedia.faults import CATALOGUE, Fault, parse_faults
 from unimedia.legacy_seed import seed_legacy
 from unimedia.login_throttle import MAX_FAILURES
-from unimedia.schema import upgrade
+from unimedia.revisions import upgrade
 
 if TYPE_CHECKING:
     from conftest import Api

@@ -17,7 +17,7 @@ from unimedia.db import make_engine
 from unimedia.errors import ConfigError
 from unimedia.legacy_seed import seed_legacy
 from unimedia.models import Base
-from unimedia.schema import (
+from unimedia.revisions import (
     LEGACY_REVISION,
     SchemaOutOfDate,
     current_revision,

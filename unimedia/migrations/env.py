@@ -1,6 +1,6 @@
-"""Alembic environment: runs on the connection :mod:`unimedia.schema` hands over.
+"""Alembic environment: runs on the connection :mod:`unimedia.revisions` hands over.
 
-Always called through :func:`unimedia.schema.alembic_config`, which puts an open
+Always called through :func:`unimedia.revisions.alembic_config`, which puts an open
 connection in ``config.attributes["connection"]``; the ``alembic`` command line is not the
 interface (``unimedia db …`` is), so there is no ``alembic.ini`` and no offline mode.
 """

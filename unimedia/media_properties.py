@@ -36,7 +36,7 @@ class MediaInfo:
     pages: int | None = None
 
 
-def probe_file(path: Path, kind: Kind) -> MediaInfo:
+def read_media_properties(path: Path, kind: Kind) -> MediaInfo:
     """What can be learned from the file at ``path`` for media of ``kind``."""
     with path.open("rb") as handle:
         if kind is Kind.IMAGE:
