@@ -72,6 +72,7 @@ def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = 
             context = StageContext(
                 target, run_id, run_dir, config.config_file,
                 embedded=config.target.embedded, zap=config.zap, load=config.load,
+                monitoring=config.monitoring,
             )  # fmt: skip
             results = _run_stages(stages, context)
     except PostdeployError as exc:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from postdeploy.config import LoadSettings, TargetSettings, ZapSettings
+from postdeploy.config import LoadSettings, MonitoringSettings, TargetSettings, ZapSettings
 from postdeploy.findings import StageResult
 
 __all__ = ["Stage", "StageContext"]
@@ -28,6 +28,7 @@ class StageContext:
     embedded: bool = False
     zap: ZapSettings = field(default_factory=ZapSettings)
     load: LoadSettings = field(default_factory=LoadSettings)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
     def stage_dir(self, name: str) -> Path:
         """The stage's own artifact directory inside the run directory."""
