@@ -97,13 +97,16 @@ def test_firing_then_resolved_as_alertmanager_holds_and_notifies_it(alertmanager
 
     (alert,) = _until(held)
     assert alert["status"]["state"] == "active"
-    assert alert["labels"].items() >= {
-        "release": "2.0.0",
-        "rollback_trigger": "critical_error",
-        "postdeploy_run": "run-7",
-        "severity": "critical",
-        "slo": "api-availability",
-    }.items()
+    assert (
+        alert["labels"].items()
+        >= {
+            "release": "2.0.0",
+            "rollback_trigger": "critical_error",
+            "postdeploy_run": "run-7",
+            "severity": "critical",
+            "slo": "api-availability",
+        }.items()
+    )
     first_end = alert["endsAt"]
     assert _until(lambda: _notified(notified, "firing")), "Alertmanager routed it to its receiver"
 
