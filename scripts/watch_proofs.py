@@ -87,8 +87,8 @@ class Watch:
             if "embedded unimedia at" in line and self.unimedia_up is None:
                 self.unimedia_up = time.time()
 
-    def wait(self) -> tuple[int, str]:
-        out, _ = self.process.communicate(timeout=600)
+    def wait(self, timeout_s: float = 600.0) -> tuple[int, str]:
+        out, _ = self.process.communicate(timeout=timeout_s)
         return self.process.returncode, out
 
 
@@ -350,8 +350,8 @@ def slo(hook: str, reports: Path) -> None:
         nightly_result: list[str] = []
         runner = threading.Thread(target=lambda: nightly_result.append(_nightly(reports)))
         runner.start()
-        leak_code, leak_out = leak.wait()
-        blip_code, blip_out = blip.wait()
+        leak_code, leak_out = leak.wait(1800.0)
+        blip_code, blip_out = blip.wait(1800.0)
         runner.join()
         time.sleep(3)  # Alertmanager's group interval: the last resolved notifications
         amlog.stop.set()

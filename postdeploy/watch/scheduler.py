@@ -26,7 +26,7 @@ import httpx
 
 from postdeploy.config import Config, TargetSettings
 from postdeploy.errors import MonitoringError, PostdeployError
-from postdeploy.findings import RollbackTrigger, StageResult, StageStatus
+from postdeploy.findings import RollbackTrigger, Severity, StageResult, StageStatus
 from postdeploy.gate import Verdict, build_verdict
 from postdeploy.monitoring.query import PromClient, RuleState, evaluate_rules
 from postdeploy.monitoring.rules import COMPRESSED, PRODUCTION, Rule, load_rules
@@ -436,9 +436,11 @@ def _summary_message(verdict: Verdict, state: WatchState) -> Message:
     fired = ", ".join(t.value for t in verdict.triggers_fired) or "none"
     unchecked = "; ".join(f"{n.check or n.stage}: {n.why}" for n in verdict.not_checked if n.check)
     decided = next((s.reason for s in verdict.stages if s.name == "monitoring"), "")
+    earlier = "; ".join(f.title for f in verdict.reasons if f.severity is Severity.INFO)
     text = (
         f"verdict {verdict.decision.value}; triggers fired: {fired}"
         + (f"; {decided}" if decided else "")
+        + (f"; earlier, recovered: {earlier}" if earlier else "")
         + (f"; not checked: {unchecked}" if unchecked else "")
     )
     return Message(

@@ -41,6 +41,7 @@ from postdeploy.watch.state import EventKind, WatchState
 __all__ = ["AlertSpan", "alert_spans", "budget_text", "slo_points", "summarise", "timeline_points"]
 
 ERROR_RATIO_RULE = "PostdeployHighErrorRatio"
+_ROLLBACK_SEVERITIES = (Severity.CRITICAL.value, Severity.HIGH.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +299,8 @@ def timeline_points(events: Sequence[dict[str, Any]]) -> list[TimelinePoint]:
     points: list[TimelinePoint] = []
     for event in events:
         if event["kind"] == EventKind.ALERT:
-            if event["status"] == "firing":
+            if event["status"] == "firing" and event.get("severity") in _ROLLBACK_SEVERITIES:
+                # an SLO ticket (medium) is reported, but it is no rollback trigger firing
                 firing[event["alert"]] = event["trigger"]
             else:
                 firing.pop(event["alert"], None)
