@@ -156,11 +156,15 @@ class Objective:
         if self.error_ratio_query:
             return f"({_fill(self.error_ratio_query, window)})"
         errors = _fill(self.error_query, window)
+        ratio = f"(({errors}) / ({_fill(self.total_query, window)}))"
         if zero_when_no_errors:
-            # No 5xx series yet is 0 errors, not "no answer" (figures and the budget only;
-            # the rules keep the plain ratio, as Sloth's do).
-            errors = f"({errors}) or vector(0)"
-        return f"(({errors}) / ({_fill(self.total_query, window)}))"
+            # Figures and the budget only (the rules keep the plain ratio, as Sloth's do): no
+            # 5xx series yet is 0 errors, not "no answer"; and count - fast, two extrapolated
+            # rates, can dip below 0 by a hair — no budget is ever *earned*.
+            ratio = (
+                f"clamp_min(((({errors}) or vector(0)) / ({_fill(self.total_query, window)})), 0)"
+            )
+        return ratio
 
     def traffic(self, window_s: float) -> str:
         """PromQL that returns a sample when the SLI had events to judge over ``window_s``."""

@@ -111,7 +111,11 @@ class _Steadiness:
 
     def decided_by(self) -> str:
         if self.deciding:
-            worst = sorted(self.deciding, key=lambda s: (-s.severity.rank, s.fired_at))
+            # still firing first (that is what the end looked like), then the worst, the latest
+            worst = sorted(
+                self.deciding,
+                key=lambda s: (s.resolved_at is not None, -s.severity.rank, -s.fired_at),
+            )
             more = f" (and {len(worst) - 1} more)" if len(worst) > 1 else ""
             return f"decided by {worst[0].alert}: {_why(worst[0], self)}{more}"
         need = _length(self.steady_for_s)
