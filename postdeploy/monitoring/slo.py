@@ -184,7 +184,10 @@ def _num(value: float) -> str:
 # --- unimedia's API, the defaults -------------------------------------------------------
 
 _API = 'job="unimedia",route=~"/api/.*"'
-# Logins are slow on purpose (password hashing): not part of the latency promise.
+# Logins are slow on purpose (password hashing): not part of the latency promise. 1 s, not
+# 250 ms: on a 2-core machine shared by a test suite, 6 % of clean answers took longer than
+# 250 ms and the slow page fired on the clean service (measured; see docs/monitoring.md).
+# Relative slowdowns are the threshold rules' job (p95 1.5x the window before the deploy).
 _API_TIMED = 'job="unimedia",route=~"/api/.*",route!~"/api/v2/auth/.*"'
 
 
@@ -224,8 +227,8 @@ DEFAULT_OBJECTIVES: tuple[Objective, ...] = (
         "99.9 % of /api/ requests answer without a server error (5xx), over 30 days",
     ),
     _default(
-        "api-latency", SloKind.LATENCY, 0.99, latency_queries(_API_TIMED, 0.25),
-        "99 % of /api/ requests (logins excepted) answer within 250 ms, over 30 days",
+        "api-latency", SloKind.LATENCY, 0.99, latency_queries(_API_TIMED, 1.0),
+        "99 % of /api/ requests (logins excepted) answer within 1 s, over 30 days",
     ),
 )  # fmt: skip
 
