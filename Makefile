@@ -21,10 +21,12 @@ $(STAMP): pyproject.toml
 tools:
 	@scripts/install-tools.sh
 
-## prometheus: Debian's prometheus (+ node exporter), only when missing; no daemon is started
+## prometheus: Debian's prometheus (+ node exporter, + Alertmanager for the watch's
+## --alertmanager tests), only when missing; no daemon is started
 prometheus:
-	@command -v prometheus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq --no-install-recommends prometheus prometheus-node-exporter; }
+	@{ command -v prometheus && command -v prometheus-alertmanager; } >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends prometheus prometheus-node-exporter prometheus-alertmanager; }
 
 ## verify: full verification of the embedded reference service (GO=0, NO_GO=1, INCONCLUSIVE=2)
 verify: $(STAMP) tools prometheus

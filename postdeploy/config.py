@@ -30,7 +30,9 @@ __all__ = [
     "DataSettings",
     "GatePolicy",
     "LoadSettings",
+    "MonitoringSettings",
     "Secret",
+    "SloSettings",
     "SuiteSettings",
     "TargetSettings",
     "ZapSettings",
@@ -174,6 +176,35 @@ class SuiteSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SloSettings:
+    """One ``[[slo]]`` table: an objective for the burn-rate rules (postdeploy.monitoring.slo).
+
+    ``objective`` in percent of good events; ``period`` and ``threshold`` as durations
+    (``30d``, ``250ms``); ``selector`` the label matchers of the requests counted (default:
+    unimedia's /api/ routes); ``error_query``/``total_query`` replace the built-in queries
+    (PromQL with ``{{.window}}``, as in a Sloth spec)."""
+
+    name: str
+    kind: Literal["availability", "latency"] = "availability"
+    objective: float = 99.9
+    period: str = "30d"
+    threshold: str | None = None
+    selector: str | None = None
+    error_query: str | None = None
+    total_query: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringSettings:
+    """The SLOs the watch and the monitoring stage judge: ``[[slo]]`` tables and/or a Sloth
+    spec file (``[monitoring] slo_file``); neither → unimedia's API defaults."""
+
+    slos: tuple[SloSettings, ...] = ()
+    slo_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything one run needs, already validated.
 
@@ -220,6 +251,8 @@ class Config:
         if self.environment.get(BROWSER_ENV):
             return f"{BROWSER_ENV}={self.environment[BROWSER_ENV]}"
         return f"browser path {self.browser_path}"
+
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
 
 # --- the file format (pydantic only here, at the boundary) -------------------------------
@@ -299,6 +332,25 @@ class _LoadModel(_Strict):
     power: float | None = Field(default=None, ge=0.5, lt=1)
 
 
+_DURATION_TEXT = r"^\d+(\.\d+)?(ms|s|m|h|d)$"
+
+
+class _SloModel(_Strict):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    kind: Literal["availability", "latency"] = "availability"
+    objective: float = Field(default=99.9, gt=0, lt=100)
+    period: str = Field(default="30d", pattern=_DURATION_TEXT)
+    threshold: str | None = Field(default=None, pattern=_DURATION_TEXT)
+    selector: str | None = None
+    error_query: str | None = None
+    total_query: str | None = None
+    description: str = ""
+
+
+class _MonitoringModel(_Strict):
+    slo_file: Path | None = None
+
+
 class _FileModel(_Strict):
     target: _TargetModel = _TargetModel()
     browser: _BrowserModel = _BrowserModel()
@@ -309,6 +361,8 @@ class _FileModel(_Strict):
     load: _LoadModel = _LoadModel()
     data: _DataModel = _DataModel()
     suites: _SuitesModel = _SuitesModel()
+    slo: list[_SloModel] = Field(default_factory=list)
+    monitoring: _MonitoringModel = _MonitoringModel()
 
 
 def password_env_name(username: str) -> str:
@@ -394,6 +448,7 @@ def load_config(
         reference_target=target.embedded or env.get("POSTDEPLOY_EMBEDDED") == "1",
         alertmanager_webhooks=_list(env.get("POSTDEPLOY_ALERTMANAGER_WEBHOOKS", "")),
         slack_webhooks=_list(env.get("POSTDEPLOY_SLACK_WEBHOOKS", "")),
+        monitoring=_monitoring_settings(model, base_dir),
         environment=env,
     )
 
@@ -418,6 +473,16 @@ def tool_path_from_environment(name: str, environ: Mapping[str, str] | None = No
     finished run and need no target configuration (``postdeploy report``)."""
     value = (os.environ if environ is None else environ).get(name, "").strip()
     return value or None
+
+
+def _monitoring_settings(model: _FileModel, base_dir: Path) -> MonitoringSettings:
+    slo_file = _relative_to(model.monitoring.slo_file, base_dir)
+    if slo_file is not None and not slo_file.is_file():
+        raise ConfigError(f"monitoring.slo_file not found: {slo_file}")
+    slos = tuple(SloSettings(**item.model_dump()) for item in model.slo)
+    if len({item.name for item in slos}) < len(slos):
+        raise ConfigError("slo: two [[slo]] tables have the same name")
+    return MonitoringSettings(slos=slos, slo_file=slo_file)
 
 
 def _list(value: str) -> tuple[str, ...]:

@@ -11,7 +11,9 @@ Who fills what (see ``docs/reports.md``):
 * ``latency``: the load stage, one :class:`EndpointLatency` per endpoint, the same statistic
   (e.g. p95) for the baseline of the last good release and for this run;
 * ``timeline``: the watch, one :class:`TimelinePoint` per evaluation (smoke rerun or rule
-  evaluation), healthy or naming the trigger that fired.
+  evaluation), healthy or naming the trigger that fired;
+* ``slo``: the watch, one :class:`SloPoint` per SLO and evaluation: the error budget's burn
+  rate and what is left of it, drawn on the timeline's time axis.
 
 Plain frozen values with ``to_dict``/``from_dict``: they cross the pytest subprocess
 boundary as JSON and appear in ``verdict.json`` under ``stages[].charts``.
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Charts", "EndpointLatency", "TimelinePoint"]
+__all__ = ["Charts", "EndpointLatency", "SloPoint", "TimelinePoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,21 +90,62 @@ class TimelinePoint:
 
 
 @dataclass(frozen=True, slots=True)
+class SloPoint:
+    """One SLO at one evaluation: how fast its budget burns, and how much is left.
+
+    ``burn_rate``: over the fast page's long window (1 h, compressed 5 m; 1 = exactly on
+    budget); ``page_burn_rate``: where that pair pages (14.4 for a 30 d period);
+    ``budget_left_pct``: the period's budget left, when it was read at that evaluation.
+    """
+
+    at: datetime
+    slo: str
+    burn_rate: float | None = None
+    budget_left_pct: float | None = None
+    page_burn_rate: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(timespec="seconds"),
+            "slo": self.slo,
+            "burn_rate": self.burn_rate,
+            "budget_left_pct": self.budget_left_pct,
+            "page_burn_rate": self.page_burn_rate,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SloPoint:
+        def number(key: str) -> float | None:
+            value = data.get(key)
+            return None if value is None else float(value)
+
+        return cls(
+            at=datetime.fromisoformat(data["at"]),
+            slo=data["slo"],
+            burn_rate=number("burn_rate"),
+            budget_left_pct=number("budget_left_pct"),
+            page_burn_rate=number("page_burn_rate"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Charts:
     """Chartable measurements of one stage; empty by default (nothing is drawn)."""
 
     latency: tuple[EndpointLatency, ...] = ()
     timeline: tuple[TimelinePoint, ...] = ()
     timeline_unit: str = ""
+    slo: tuple[SloPoint, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.latency or self.timeline)
+        return bool(self.latency or self.timeline or self.slo)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "latency": [item.to_dict() for item in self.latency],
             "timeline": [item.to_dict() for item in self.timeline],
             "timeline_unit": self.timeline_unit,
+            "slo": [item.to_dict() for item in self.slo],
         }
 
     @classmethod
@@ -112,4 +155,5 @@ class Charts:
             latency=tuple(EndpointLatency.from_dict(item) for item in data.get("latency", [])),
             timeline=tuple(TimelinePoint.from_dict(item) for item in data.get("timeline", [])),
             timeline_unit=data.get("timeline_unit", ""),
+            slo=tuple(SloPoint.from_dict(item) for item in data.get("slo", [])),
         )

@@ -2,11 +2,17 @@
 
 """Compressed watches against the embedded default with a real Prometheus: the proofs.
 
-Runs ``postdeploy watch`` (the real CLI, in subprocesses) through the scenarios of issue 9
-and prints what happened, with the detection delays and the cost measured — figures, not
-test assertions (timing depends on the machine).
+Runs ``postdeploy watch`` (the real CLI, in subprocesses) through the scenarios of issues 9
+and 19 and prints what happened, with the detection delays and the cost measured — figures,
+not test assertions (timing depends on the machine).
 
     .venv/bin/python scripts/watch_proofs.py [clean error_rate memory_leak blind restart cost]
+    .venv/bin/python scripts/watch_proofs.py slo     # issue 19: leak, blip, nightly (~17 min)
+
+``slo`` runs three watches at once: a steady 2 % leak (``error_every:50@5m``), a 30 s blip
+of 10 % errors (``error_every:10@12m+30s``), both pushing to a real Alertmanager (Debian's
+``prometheus-alertmanager`` on a loopback port) whose own receiver is a local webhook; and
+the nightly script killed with SIGKILL mid-watch and started again.
 
 Alerts are received by a local webhook (Alertmanager format) started here; a delay is the
 time from the fault's onset (unimedia's "faults switched on" log line + the ``@delay``) to
@@ -81,8 +87,8 @@ class Watch:
             if "embedded unimedia at" in line and self.unimedia_up is None:
                 self.unimedia_up = time.time()
 
-    def wait(self) -> tuple[int, str]:
-        out, _ = self.process.communicate(timeout=600)
+    def wait(self, timeout_s: float = 600.0) -> tuple[int, str]:
+        out, _ = self.process.communicate(timeout=timeout_s)
         return self.process.returncode, out
 
 
@@ -252,14 +258,155 @@ def cost(hook: str, reports: Path) -> None:
         )
 
 
+# --- issue 19: SLO burn rates, steady results, a real Alertmanager, the nightly job ---------
+
+SLO_PAGES = ("PostdeploySloApiAvailabilityPageFast", "PostdeploySloApiAvailabilityPageSlow")
+THRESHOLD = "PostdeployHighErrorRatio"
+
+
+class _AlertmanagerLog:
+    """What the Alertmanager holds, polled every second: (first seen, last seen) per alert."""
+
+    def __init__(self, am: object) -> None:
+        self.am = am
+        self.seen: dict[tuple[str, str], list[float]] = {}
+        self.stop = threading.Event()
+        threading.Thread(target=self._poll, daemon=True).start()
+
+    def _poll(self) -> None:
+        while not self.stop.wait(1.0):
+            with contextlib.suppress(Exception):
+                now = time.time()
+                for alert in self.am.alerts():  # type: ignore[attr-defined]
+                    key = (alert["labels"].get("postdeploy_run", ""), alert["labels"]["alertname"])
+                    span = self.seen.setdefault(key, [now, now])
+                    span[1] = now
+
+
+def _am_notified(run: str, alert: str, status: str) -> list[float]:
+    """When Alertmanager's own receiver (our webhook) was told ``status`` for ``alert``."""
+    with LOCK:
+        return [
+            at
+            for at, body in RECEIVED.get("am", [])
+            for item in body["alerts"]
+            if item["labels"].get("alertname") == alert
+            and item["labels"].get("postdeploy_run") == run
+            and item["status"] == status
+        ]
+
+
+def _timeline_alerts(reports: Path, run: str) -> list[dict]:
+    return [e for e in _events(reports / run) if e["kind"] == "alert"]
+
+
+def _slo_watch(hook: str, reports: Path, am_url: str, name: str, faults: str,
+               duration: str, *extra: str) -> Watch:  # fmt: skip
+    return Watch(name, hook, reports, faults, "--duration", duration, "--interval", "5s",
+                 "--smoke-every", "1h", "--status-every", "2m", "--run-id", f"proof-{name}",
+                 "--alertmanager", am_url, *extra)  # fmt: skip
+
+
+def _report_slo(name: str, watch: Watch, reports: Path, delay_s: float, amlog: _AlertmanagerLog,
+                code: int, out: str) -> None:  # fmt: skip
+    run = f"proof-{name}"
+    onset = _fault_clock(reports / run / "unimedia.log", watch) + delay_s
+    alerts = _timeline_alerts(reports, run)
+    print(f"{name}: exit {code}  {_verdict(out)}")
+    for event in alerts:
+        print(f"   {event['status']:8} {event['alert']:40} "
+              f"{event['at'] - onset:+7.1f} s after onset  ({event.get('severity')})")  # fmt: skip
+    for (owner, alert), (first, last) in sorted(amlog.seen.items()):
+        if owner == run:
+            print(f"   Alertmanager held {alert:36} from {first - onset:+7.1f} s to "
+                  f"{last - onset:+7.1f} s after onset")  # fmt: skip
+    for alert in sorted({e["alert"] for e in alerts}):
+        told = {s: _am_notified(run, alert, s) for s in ("firing", "resolved")}
+        print(f"   Alertmanager's receiver: {alert}: firing "
+              f"{[round(t - onset, 1) for t in told['firing']][:3]}, resolved "
+              f"{[round(t - onset, 1) for t in told['resolved']][:3]} s after onset")  # fmt: skip
+    verdict = json.loads((reports / run / "verdict.json").read_text())
+    monitoring = next(st for st in verdict["stages"] if st["name"] == "monitoring")
+    print(f"   decision {verdict['decision']}: {monitoring['reason']}")
+    budgets = [e["text"] for e in _events(reports / run) if e["kind"] == "status"]
+    if budgets:
+        print(f"   last status update: {budgets[-1]}")
+
+
+def slo(hook: str, reports: Path) -> None:
+    """The leak is caught by a burn-rate page, the blip is not; Alertmanager; nightly."""
+    sys.path.insert(0, str(REPO))
+    from postdeploy.testing.alertmanager import EmbeddedAlertmanager
+
+    with EmbeddedAlertmanager(webhook_url=f"{hook}/am") as am:
+        amlog = _AlertmanagerLog(am)
+        # 2 % errors (20x the 99.9 % budget, under the 5 % threshold rule) after 5 minutes of
+        # clean traffic: the compressed hour, so the fast page's window is full of history.
+        leak = _slo_watch(hook, reports, am.url, "slo_leak", "error_every:50@5m", "10m")
+        # 10 % errors for 30 s after 12 minutes: above the threshold rule, but only 1 % of
+        # the fast page's 5-minute window (10x) and 0.4 % of all the history (under 6x).
+        blip = _slo_watch(hook, reports, am.url, "slo_blip", "error_every:10@12m+30s", "16m",
+                          "--steady-for", "2m")  # fmt: skip
+        nightly_result: list[str] = []
+        runner = threading.Thread(target=lambda: nightly_result.append(_nightly(reports)))
+        runner.start()
+        leak_code, leak_out = leak.wait(1800.0)
+        blip_code, blip_out = blip.wait(1800.0)
+        runner.join()
+        time.sleep(3)  # Alertmanager's group interval: the last resolved notifications
+        amlog.stop.set()
+        _report_slo("slo_leak", leak, reports, 300.0, amlog, leak_code, leak_out)
+        _report_slo("slo_blip", blip, reports, 720.0, amlog, blip_code, blip_out)
+        print(nightly_result[0] if nightly_result else "nightly: no result")
+
+
+def _nightly(reports: Path) -> str:
+    """deploy/nightly/postdeploy-nightly.sh, SIGKILLed mid-watch, started again: resumed?"""
+    nightly_dir = reports / "nightly"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTDEPLOY_", "UNIMEDIA_"))}
+    env |= {"POSTDEPLOY_BIN": str(Path(sys.executable).with_name("postdeploy")),
+            "REPORT_DIR": str(nightly_dir), "NIGHTLY_DURATION": "90s"}  # fmt: skip
+    args = ["sh", str(REPO / "deploy/nightly/postdeploy-nightly.sh"), "--interval", "5s",
+            "--smoke-every", "1h", "--steady-for", "20s"]  # fmt: skip
+    first = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    # Killed once it has watched for a while: five evaluations on its timeline (start-up of
+    # unimedia and Prometheus takes seconds, more on a busy machine).
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            current = (nightly_dir / "nightly-current").read_text().strip()
+            if [e["kind"] for e in _events(nightly_dir / current)].count("evaluation") >= 5:
+                break
+        time.sleep(1.0)
+    first.send_signal(signal.SIGKILL)  # the watch itself: the script exec'd it
+    first.communicate(timeout=60)
+    run_id = (nightly_dir / "nightly-current").read_text().strip()
+    before = len(_events(nightly_dir / run_id))
+    second = subprocess.run(args, env=env, cwd=REPO, capture_output=True, text=True,
+                            timeout=600, check=False)  # fmt: skip
+    events = _events(nightly_dir / run_id)
+    kinds = [e["kind"] for e in events]
+    runs = sorted(p.name for p in nightly_dir.iterdir() if p.is_dir())
+    return (f"nightly: SIGKILLed after 5 evaluations ({before} events), restarted: "
+            f"{second.stderr.strip().splitlines()[0] if second.stderr else ''}; run dirs {runs}; "
+            f"started x{kinds.count('started')}, gap x{kinds.count('gap')}, resumed "
+            f"x{kinds.count('resumed')}, {len(events)} events; exit {second.returncode} "
+            f"{_verdict(second.stdout)}")  # fmt: skip
+
+
+def nightly(hook: str, reports: Path) -> None:
+    print(_nightly(reports))
+
+
 SCENARIOS = {
     "clean": clean, "error_rate": error_rate, "memory_leak": memory_leak,
-    "blind": blind, "restart": restart, "cost": cost,
+    "blind": blind, "restart": restart, "cost": cost, "slo": slo, "nightly": nightly,
 }  # fmt: skip
 
 
 def main() -> None:
-    names = sys.argv[1:] or list(SCENARIOS)
+    names = sys.argv[1:] or [name for name in SCENARIOS if name != "slo"]
     hook = _hook_server()
     reports = Path(tempfile.mkdtemp(prefix="postdeploy-proofs-"))
     print(f"reports under {reports}")

@@ -8,6 +8,7 @@ the pytest plugin. A setting added without a line in the reference fails here.
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 
 import click
@@ -26,6 +27,9 @@ def _file_keys(model: type[BaseModel] = config._FileModel, prefix: str = "") -> 
     keys = []
     for name, field in model.model_fields.items():
         inner = field.annotation
+        listed = typing.get_args(inner) if typing.get_origin(inner) is list else ()
+        if listed and isinstance(listed[0], type) and issubclass(listed[0], BaseModel):
+            inner = listed[0]  # an array of tables, [[slo]]
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             keys += _file_keys(inner, f"{prefix}{name}.")
         else:
@@ -36,7 +40,7 @@ def _file_keys(model: type[BaseModel] = config._FileModel, prefix: str = "") -> 
 def _section(table: str) -> str:
     """The page's text under ``### `[table]` …`` up to the next heading."""
     match = re.search(
-        rf"^### `\[{re.escape(table)}(?:\.NAME)?\]`.*?$(.*?)(?=^#)", PAGE, re.M | re.S
+        rf"^### `\[\[?{re.escape(table)}(?:\.NAME)?\]\]?`.*?$(.*?)(?=^#)", PAGE, re.M | re.S
     )
     assert match, f"docs/configuration.md has no section for [{table}]"
     return match.group(1)

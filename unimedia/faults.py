@@ -5,10 +5,12 @@ real bug planted where such a bug would live (the blob store, a router, the read
 probe), not a flag checked in one middleware, so a check only catches it by observing the
 service from outside.
 
-Syntax: ``name[:param][@delay][,name…]``, e.g. ``corrupt_upload,error_rate:0.2@30s``.
+Syntax: ``name[:param][@delay[+duration]][,name…]``, e.g. ``corrupt_upload,error_rate:0.2@30s``.
 ``@delay`` (``30``, ``30s``, ``2m``, ``1h``) switches the fault on that long after startup,
-so a watch can be shown to catch a late regression. The delay is what follows the *last*
-``@``: a parameter containing ``@`` needs an explicit delay (``login_broken:a@b.c@0s``).
+so a watch can be shown to catch a late regression; ``+duration`` switches it off again
+that long after (``error_every:10@9m+30s``: a 30 second blip), so a watch can be shown *not*
+to page on one. The delay is what follows the *last* ``@``: a parameter containing ``@``
+needs an explicit delay (``login_broken:a@b.c@0s``).
 """
 
 from __future__ import annotations
@@ -102,6 +104,13 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
         "error_rate": FaultDefinition(
             "that fraction (default 0.2) of /api/ requests answer 500", "0.2", _ratio
         ),
+        # Deterministic where error_rate is random: a steady leak of exactly 1 in N, so a
+        # short window never sees a lucky cluster above a threshold (issue 19's proof).
+        "error_every": FaultDefinition(
+            "every Nth /api/ request (default 50: 2%) answers 500, counted from the onset",
+            "50",
+            _positive_int,
+        ),
         "slow_download": FaultDefinition(
             "content downloads wait that many seconds (default 1.0) first", "1.0", _seconds
         ),
@@ -161,6 +170,7 @@ class Fault:
     name: str
     param: str | None = None
     delay_seconds: float = 0.0
+    duration_seconds: float | None = None  # None: on for good once the delay has passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +193,16 @@ class FaultSet:
         return next((fault for fault in self.faults if fault.name == name), None)
 
     def active(self, name: str) -> bool:
-        """True when ``name`` is switched on and its delay has passed."""
+        """True when ``name`` is switched on, its delay has passed and its duration has not."""
         fault = self._get(name)
         if fault is None:
             return False
-        return self.clock() - self.started_at >= fault.delay_seconds
+        elapsed = self.clock() - self.started_at
+        if elapsed < fault.delay_seconds:
+            return False
+        return fault.duration_seconds is None or elapsed < (
+            fault.delay_seconds + fault.duration_seconds
+        )
 
     def param(self, name: str) -> str | None:
         """The fault's parameter (its default when none was given), or None when off."""
@@ -224,17 +239,22 @@ def _parse_delay(item: str, raw: str) -> float:
 
 
 def _parse_item(item: str) -> Fault:
-    body, delay = item, 0.0
+    body, delay, duration = item, 0.0, None
     if "@" in item:
         body, raw_delay = item.rsplit("@", 1)
+        raw_delay, plus, raw_duration = raw_delay.partition("+")
         delay = _parse_delay(item, raw_delay)
+        if plus:
+            duration = _parse_delay(item, raw_duration)
+            if duration <= 0:
+                raise FaultSpecError(f"bad duration +{raw_duration} in fault {item!r}: must be > 0")
     name, sep, param = body.partition(":")
     name = name.strip()
     definition = DEFINITIONS.get(name)
     if definition is None:
         raise FaultSpecError(f"unknown fault {name!r} in {ENV_VAR}; known faults: {_known()}")
     if not sep:
-        return Fault(name, definition.default, delay)
+        return Fault(name, definition.default, delay, duration)
     if definition.validate is None:
         raise FaultSpecError(
             f"fault {name!r} takes no parameter (got {param!r}); known faults: {_known()}"
@@ -245,7 +265,7 @@ def _parse_item(item: str) -> Fault:
         raise FaultSpecError(
             f"bad parameter {param!r} for fault {name!r}: {exc}; known faults: {_known()}"
         ) from exc
-    return Fault(name, value, delay)
+    return Fault(name, value, delay, duration)
 
 
 def parse_faults(spec: str | None, *, clock: Callable[[], float] = time.monotonic) -> FaultSet:

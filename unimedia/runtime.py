@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass, field
 
@@ -26,6 +27,8 @@ class Runtime:
     metrics: Metrics
     blob_lock: threading.Lock = field(default_factory=threading.Lock)
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    # The error_every fault's count of /api/ requests since its onset (event-loop only).
+    error_every_count: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def throttle(self) -> LoginThrottle | None:
         """The failed-login throttle, or ``None`` under the ``login_unthrottled`` fault."""

@@ -22,6 +22,12 @@ __all__ = ["watch"]
 @click.option("--status-every", default="30m", show_default=True, help="Status update interval.")
 @click.option("--run-id", help="Resume (or name) this watch: reports/<run-id>/watch/.")
 @click.option(
+    "--steady-for",
+    metavar="DURATION",
+    help="The final GO needs every rollback trigger quiet this long at the end "
+    "(default 1h, 5m compressed; 0: off).",
+)
+@click.option(
     "--scale",
     type=click.Choice(["compressed", "production"]),
     help="Rule windows (default: compressed for the embedded target, else production).",
@@ -31,6 +37,15 @@ __all__ = ["watch"]
     multiple=True,
     metavar="URL",
     help="Alertmanager-format webhook (repeatable; also POSTDEPLOY_ALERTMANAGER_WEBHOOKS).",
+)
+@click.option(
+    "--alertmanager",
+    "alertmanager_api",
+    multiple=True,
+    metavar="URL",
+    help="A real Alertmanager (e.g. http://alertmanager:9093): alerts pushed to its v2 API, "
+    "firing and resolved, labelled with release, rollback_trigger and postdeploy_run "
+    "(repeatable).",
 )
 @click.option(
     "--slack-url",
@@ -49,8 +64,10 @@ def watch(
     smoke_every: str,
     status_every: str,
     run_id: str | None,
+    steady_for: str | None,
     scale: str | None,
     alertmanager_url: tuple[str, ...],
+    alertmanager_api: tuple[str, ...],
     slack_url: tuple[str, ...],
     config_file: Path | None,
     report_dir: Path | None,
@@ -75,8 +92,10 @@ def watch(
             smoke_every_s=parse_duration(smoke_every),
             status_every_s=parse_duration(status_every),
             run_id=run_id,
+            steady_for_s=None if steady_for is None else parse_duration(steady_for),
             scale=scale,
             alertmanager_urls=alertmanager_url + config.alertmanager_webhooks,
+            alertmanager_api_urls=tuple(_checked_url(u) for u in alertmanager_api),
             slack_urls=slack_url + config.slack_webhooks,
         )
         # A cancelled nightly job (SIGTERM) ends like Ctrl-C: cleanly, with the summary.
@@ -92,3 +111,11 @@ def watch(
         internal_error()
     print_summary(outcome)
     exit_with(outcome.verdict.decision)
+
+
+def _checked_url(url: str) -> str:
+    from postdeploy.errors import ConfigError
+
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"--alertmanager {url!r} is not an http(s):// URL")
+    return url

@@ -55,11 +55,12 @@ def parse_duration(text: str) -> float:
 
 
 def prom_duration(seconds: float) -> str:
-    """A PromQL duration literal for ``seconds`` (whole seconds, or milliseconds)."""
+    """A PromQL duration literal for ``seconds`` (the largest whole unit: d, h, m, s, ms)."""
     millis = max(1, round(seconds * 1000))
-    if millis % 60_000 == 0:
-        return f"{millis // 60_000}m"
-    return f"{millis // 1000}s" if millis % 1000 == 0 else f"{millis}ms"
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if millis % size == 0:
+            return f"{millis // size}{unit}"
+    return f"{millis}ms"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,9 @@ class RuleWindows:
     disk_horizon_s: float = 4 * 3600
     job: str = 'job="unimedia"'
     node: str = 'job="node"'
+    # The SLO burn-rate windows and periods (postdeploy.monitoring.slo) run at this fraction
+    # of real time: 1 in production, 1/12 compressed (an hour's window is 5 minutes).
+    slo_scale: float = 1.0
 
     def anchored(self, deploy_unix_s: float) -> RuleWindows:
         """The same scale, comparing with the window right before ``deploy_unix_s``."""
@@ -105,6 +109,9 @@ COMPRESSED = RuleWindows(
     for_slow_s=8.0,
     leak_bytes_per_s=1024 * 1024,
     disk_horizon_s=3600.0,
+    # 1/12, not the 1/30 of the rate windows: a 30 s blip of 10 % errors must stay under the
+    # fast page's 14.4x over its long window (0.1 * 30 s / 300 s = 10x). See docs/monitoring.md.
+    slo_scale=1 / 12,
 )
 # A production Prometheus (15-60 s scrapes): 5 minute rates, 10 minute `for:`; a leak is
 # RSS growing 64 KiB/s (~225 MiB/hour) for 10 minutes on a 30 minute slope.
@@ -125,6 +132,8 @@ class Rule:
     value_expr: str
     compares_before: bool
     optional: str = ""
+    # Extra labels an alert carries to receivers (a Sloth spec's routing labels, the SLO).
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 def rules_template() -> str:

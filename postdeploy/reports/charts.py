@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from postdeploy.findings import Finding, RollbackTrigger
-from postdeploy.measurements import EndpointLatency, TimelinePoint
+from postdeploy.measurements import EndpointLatency, SloPoint, TimelinePoint
 from postdeploy.reports.wording import TRIGGER_NAME
 
 __all__ = [
     "BarRow",
     "LatencyChart",
+    "SloChart",
     "TimelineChart",
     "findings_by_trigger",
     "latency_chart",
     "nice_ceiling",
+    "slo_chart",
     "timeline_chart",
 ]
 
@@ -191,3 +193,95 @@ def timeline_chart(points: Sequence[TimelinePoint], unit: str = "") -> TimelineC
 def _time_label(offset_s: float) -> str:
     hours, rest = divmod(round(offset_s), 3600)
     return f"+{hours}h{rest // 60:02d}" if hours else f"+{rest // 60}m{rest % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class SloSeries:
+    """One SLO's two lines: burn rate (top panel) and budget left (bottom panel)."""
+
+    slo: str
+    css: str
+    burn_line: str  # "x,y …" or ""
+    budget_line: str
+    last_burn: float | None
+    last_budget_pct: float | None
+    page_burn_rate: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SloChart:
+    series: tuple[SloSeries, ...]
+    burn_max: float
+    page_lines: tuple[tuple[float, float], ...]  # (burn rate, y) of each page threshold
+    budget_min: float
+    budget_max: float
+    budget_zero_y: float
+    time_ticks: tuple[tuple[float, str], ...]
+    start: datetime
+    height: float = 250.0
+
+
+_B_TOP, _B_BOTTOM = 15.0, 100.0  # burn-rate panel
+_G_TOP, _G_BOTTOM = 130.0, 215.0  # budget panel
+
+
+def slo_chart(points: Sequence[SloPoint]) -> SloChart | None:
+    """The SLOs on the watch's time axis: burn rate above (with the page line), budget below."""
+    if not points:
+        return None
+    ordered = sorted(points, key=lambda point: point.at)
+    start, end = ordered[0].at, ordered[-1].at
+    span = (end - start).total_seconds() or 1.0
+    burns = [p.burn_rate for p in ordered if p.burn_rate is not None]
+    pages = sorted({p.page_burn_rate for p in ordered if p.page_burn_rate is not None})
+    burn_max = nice_ceiling(max([*burns, *pages, 1.0]))
+    budgets = [p.budget_left_pct for p in ordered if p.budget_left_pct is not None]
+    budget_min = min(0.0, -nice_ceiling(-min(budgets))) if budgets and min(budgets) < 0 else 0.0
+    budget_max = 100.0
+
+    def x_of(at: datetime) -> float:
+        return _T_LEFT + (_T_RIGHT - _T_LEFT) * (at - start).total_seconds() / span
+
+    def burn_y(value: float) -> float:
+        return _B_BOTTOM - (_B_BOTTOM - _B_TOP) * min(value, burn_max) / burn_max
+
+    def budget_y(value: float) -> float:
+        share = (value - budget_min) / (budget_max - budget_min)
+        return _G_BOTTOM - (_G_BOTTOM - _G_TOP) * min(max(share, 0.0), 1.0)
+
+    series = []
+    for index, slo in enumerate(dict.fromkeys(p.slo for p in ordered)):
+        mine = [p for p in ordered if p.slo == slo]
+        burn = [(x_of(p.at), burn_y(p.burn_rate)) for p in mine if p.burn_rate is not None]
+        left = [
+            (x_of(p.at), budget_y(p.budget_left_pct)) for p in mine if p.budget_left_pct is not None
+        ]
+        series.append(
+            SloSeries(
+                slo=slo,
+                css=f"slo-{index % 4}",
+                burn_line=" ".join(f"{x:.1f},{y:.1f}" for x, y in burn),
+                budget_line=" ".join(f"{x:.1f},{y:.1f}" for x, y in left),
+                last_burn=next(
+                    (p.burn_rate for p in reversed(mine) if p.burn_rate is not None), None
+                ),
+                last_budget_pct=next(
+                    (p.budget_left_pct for p in reversed(mine) if p.budget_left_pct is not None),
+                    None,
+                ),
+                page_burn_rate=mine[0].page_burn_rate,
+            )
+        )
+    ticks = tuple(
+        (x_of(start) + (_T_RIGHT - _T_LEFT) * i / 4, _time_label(span * i / 4)) for i in range(5)
+    )
+    return SloChart(
+        series=tuple(series),
+        burn_max=burn_max,
+        page_lines=tuple((rate, burn_y(rate)) for rate in pages),
+        budget_min=budget_min,
+        budget_max=budget_max,
+        budget_zero_y=budget_y(0.0),
+        time_ticks=ticks,
+        start=start,
+    )

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from postdeploy.config import Config, DataSettings, LoadSettings, TargetSettings, ZapSettings
+from postdeploy.config import (
+    Config,
+    DataSettings,
+    LoadSettings,
+    MonitoringSettings,
+    TargetSettings,
+    ZapSettings,
+)
 from postdeploy.findings import StageResult
 
 __all__ = ["Stage", "StageContext"]
@@ -40,6 +47,7 @@ class StageContext:
     data: DataSettings = field(default_factory=DataSettings)
     deployed_at: float | None = None
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
     @classmethod
     def for_run(
@@ -58,6 +66,7 @@ class StageContext:
             data=config.data,
             deployed_at=config.deployed_at,
             environment=config.environment,
+            monitoring=config.monitoring,
         )
 
     def stage_dir(self, name: str) -> Path:

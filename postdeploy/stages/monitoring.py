@@ -13,6 +13,11 @@ What "before" and "after" are:
   Faults active from the start are in both windows: the absolute rules (error ratio,
   saturation, target down) catch them; the relative ones need a watch or a late fault.
 
+The SLOs' burn-rate alerts (``postdeploy.monitoring.slo``: ``[[slo]]``, a Sloth spec, or
+unimedia's API defaults) are evaluated with them: a page is a rollback trigger
+(``critical_error`` or ``user_impact`` by the SLO's kind), a ticket a non-blocking finding;
+each SLO's error budget left is in the metrics (``budget_left_pct:<slo>``).
+
 Every rule is one check: CLEAR passes, BREACH fails with a finding (its trigger and
 severity from the rules file, the PromQL as origin), NODATA or a query error is ERROR —
 the gate turns that into INCONCLUSIVE, never GO. No Prometheus at all: the stage is
@@ -21,11 +26,12 @@ SKIPPED with one line that says why, and the verdict lists it as not checked.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
 
-from postdeploy.errors import MonitoringError
+from postdeploy.errors import ConfigError, MonitoringError
 from postdeploy.findings import (
     CheckOutcome,
     CheckResult,
@@ -35,6 +41,7 @@ from postdeploy.findings import (
 )
 from postdeploy.monitoring.query import Observation, PromClient, RuleState, evaluate_rules
 from postdeploy.monitoring.rules import COMPRESSED, PRODUCTION, Rule, RuleWindows, load_rules
+from postdeploy.monitoring.slo import configured_objectives, read_budgets, slo_rules
 from postdeploy.monitoring.traffic import SyntheticTraffic
 from postdeploy.stages.base import StageContext
 from postdeploy.target.prometheus import PROMETHEUS_INSTALL_HINT
@@ -71,12 +78,19 @@ class MonitoringStage:
             return StageResult(self.name, StageStatus.SKIPPED, reason=why)
         client = PromClient(url, timeout_s=context.target.timeout_s)
         try:
+            objectives = configured_objectives(context.monitoring)
+        except ConfigError as exc:
+            return StageResult(self.name, StageStatus.ERROR, reason=f"bad SLO: {exc}")
+        windows = self.compressed if context.embedded else self.production
+        try:
             if context.embedded:
                 rules, at = self._embedded_windows(context, client)
             else:
                 deploy = context.deployed_at or time.time()
                 rules, at = load_rules(self.production.anchored(deploy)), None
+            rules += slo_rules(objectives, windows)
             observations = evaluate_rules(client, rules, at=at, held=True)
+            budgets = read_budgets(client, objectives, windows, at=at)
         except MonitoringError as exc:
             return StageResult(
                 self.name,
@@ -84,7 +98,11 @@ class MonitoringStage:
                 duration_s=time.monotonic() - started,
                 reason=f"could not read the metrics: {exc}",
             )
-        return _result(self.name, rules, observations, time.monotonic() - started)
+        result = _result(self.name, rules, observations, time.monotonic() - started)
+        left = {
+            f"budget_left_pct:{k}": round(100 * v, 3) for k, v in budgets.items() if v is not None
+        }
+        return dataclasses.replace(result, metrics={**result.metrics, **left})
 
     def _embedded_windows(
         self, context: StageContext, client: PromClient

@@ -40,9 +40,11 @@ class AlertChange:
     summary: str
     detail: str = ""
     since: float | None = None
+    # The rule's own labels (an SLO's name and windows, a Sloth spec's routing labels).
+    labels: tuple[tuple[str, str], ...] = ()
 
     def to_event(self) -> dict[str, Any]:
-        return {
+        event: dict[str, Any] = {
             "alert": self.alert,
             "status": self.status.value,
             "trigger": self.trigger.value,
@@ -51,6 +53,9 @@ class AlertChange:
             "detail": self.detail,
             "since": self.since,
         }
+        if self.labels:
+            event["labels"] = dict(self.labels)
+        return event
 
 
 class AlertTracker:
@@ -114,6 +119,7 @@ class AlertTracker:
                     event["alert"], AlertStatus.FIRING, event["at"],
                     RollbackTrigger(event["trigger"]), Severity(event["severity"]),
                     event["summary"], event.get("detail", ""), event.get("since"),
+                    tuple(sorted((event.get("labels") or {}).items())),
                 )  # fmt: skip
             else:
                 self.firing.pop(event["alert"], None)
@@ -123,8 +129,9 @@ class AlertTracker:
 
     def _fire(self, name: str, at: float, rule: Rule, detail: str, since: float) -> AlertChange:
         change = AlertChange(
-            name, AlertStatus.FIRING, at, rule.trigger, rule.severity, rule.summary, detail, since
-        )
+            name, AlertStatus.FIRING, at, rule.trigger, rule.severity, rule.summary, detail, since,
+            rule.labels,
+        )  # fmt: skip
         self.firing[name] = change
         return change
 
@@ -133,5 +140,5 @@ class AlertTracker:
         self.pending_since.pop(name, None)
         return AlertChange(
             name, AlertStatus.RESOLVED, at, fired.trigger, fired.severity, fired.summary,
-            fired.detail, fired.since,
+            fired.detail, fired.since, fired.labels,
         )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Notifications in the formats people already receive: Alertmanager webhooks and Slack.
+"""Notifications in the formats people already receive: Alertmanager webhooks and Slack,
+and pushes to a real Alertmanager's v2 API (``alertmanager.py``).
 
 * Alertmanager's webhook payload (``version: "4"``): receivers written for Alertmanager
   (PagerDuty bridges, chat relays, ticket bots) take postdeploy's alerts unchanged. Status
@@ -25,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from postdeploy.watch.alertmanager import API_PATH, postable_alerts
 from postdeploy.watch.alerts import AlertChange, AlertStatus
 
 __all__ = [
@@ -46,9 +48,10 @@ class Message:
     title: str
     text: str
     alerts: tuple[AlertChange, ...] = ()
-    kind: str = "alert"  # alert | status | summary
+    kind: str = "alert"  # alert | status | summary | refresh (re-push firing to Alertmanager)
     severity: str = "info"
     labels: dict[str, str] = field(default_factory=dict)
+    valid_for_s: float = 3600.0  # a status update or summary, as an Alertmanager alert
 
 
 def _iso(at: float) -> str:
@@ -142,15 +145,22 @@ class Notifier:
         run_id: str,
         alertmanager_urls: Sequence[str] = (),
         slack_urls: Sequence[str] = (),
+        alertmanager_api_urls: Sequence[str] = (),
+        release: str = "unknown",
+        validity_s: float = 240.0,
         retries: int = 3,
         backoff_s: float = 1.0,
         timeout_s: float = 5.0,
         on_failure: Callable[[str, str], None] | None = None,
     ) -> None:
         self._run_id = run_id
-        self._targets = [(url, "alertmanager") for url in alertmanager_urls] + [
-            (url, "slack") for url in slack_urls
-        ]
+        self._targets = (
+            [(url, "alertmanager") for url in alertmanager_urls]
+            + [(url, "slack") for url in slack_urls]
+            + [(_api_url(url), "alertmanager-api") for url in alertmanager_api_urls]
+        )
+        self.release = release  # the version watched: a label of every pushed alert
+        self._validity_s = validity_s
         self._retries = retries
         self._backoff_s = backoff_s
         self._timeout_s = timeout_s
@@ -162,7 +172,7 @@ class Notifier:
 
     def send(self, message: Message) -> None:
         """Queue ``message`` for every webhook (returns at once)."""
-        log.info("notify: %s", message.title)
+        (log.debug if message.kind == "refresh" else log.info)("notify: %s", message.title)
         if not self._targets:
             return
         if self._thread is None:
@@ -171,6 +181,11 @@ class Notifier:
             )
             self._thread.start()
         self._queue.put(message)
+
+    @property
+    def pushes_to_alertmanager(self) -> bool:
+        """True when an Alertmanager's API is a target (firing alerts need re-sending)."""
+        return any(kind == "alertmanager-api" for _, kind in self._targets)
 
     def close(self, timeout_s: float = 30.0) -> None:
         """Deliver what is queued (within ``timeout_s``), then stop the thread."""
@@ -184,16 +199,33 @@ class Notifier:
         with httpx.Client(timeout=self._timeout_s) as client:
             while (message := self._queue.get()) is not None:
                 for url, kind in self._targets:
-                    body = (
-                        alertmanager_payload(message, run_id=self._run_id)
-                        if kind == "alertmanager"
-                        else slack_payload(message)
-                    )
+                    if message.kind == "refresh" and kind != "alertmanager-api":
+                        continue  # webhooks were told once; only Alertmanager needs re-sends
+                    body = self._body(kind, message)
                     self._post(client, url, kind, body, message.title)
 
-    def _post(
-        self, client: httpx.Client, url: str, kind: str, body: dict[str, Any], title: str
-    ) -> None:
+    def _body(self, kind: str, message: Message) -> Any:
+        if kind == "alertmanager":
+            return alertmanager_payload(message, run_id=self._run_id)
+        if kind == "slack":
+            return slack_payload(message)
+        info = None
+        if not message.alerts:
+            name = (
+                "PostdeployWatchSummary" if message.kind == "summary" else "PostdeployWatchStatus"
+            )
+            info = (name, message.title, message.text)
+        return postable_alerts(
+            message.alerts,
+            run_id=self._run_id,
+            release=self.release,
+            now=time.time(),
+            validity_s=self._validity_s,
+            info=info,
+            info_valid_for_s=message.valid_for_s,
+        )
+
+    def _post(self, client: httpx.Client, url: str, kind: str, body: Any, title: str) -> None:
         error = ""
         for attempt in range(1, self._retries + 1):
             try:
@@ -210,6 +242,12 @@ class Notifier:
         self.failed += 1
         if self._on_failure is not None:
             self._on_failure(f"{kind} {_redact(url)}", f"{title}: {error}")
+
+
+def _api_url(url: str) -> str:
+    """``--alertmanager http://am:9093`` → its ``/api/v2/alerts`` (a full path is kept)."""
+    base = url.rstrip("/")
+    return base if base.endswith(API_PATH) else base + API_PATH
 
 
 def _redact(url: str) -> str:

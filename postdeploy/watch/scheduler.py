@@ -22,24 +22,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from postdeploy.config import Config
+import httpx
+
+from postdeploy.config import Config, TargetSettings
 from postdeploy.errors import MonitoringError, PostdeployError
-from postdeploy.findings import RollbackTrigger, StageResult, StageStatus
+from postdeploy.findings import RollbackTrigger, Severity, StageResult, StageStatus
 from postdeploy.gate import Verdict, build_verdict
 from postdeploy.monitoring.query import PromClient, RuleState, evaluate_rules
 from postdeploy.monitoring.rules import COMPRESSED, PRODUCTION, Rule, load_rules
+from postdeploy.monitoring.slo import Objective, configured_objectives, read_budgets, slo_rules
 from postdeploy.monitoring.traffic import SyntheticTraffic
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
 from postdeploy.stages import SMOKE_STAGE, StageContext
 from postdeploy.stages.monitoring import wait_for_first_samples
+from postdeploy.target.client import new_client
 from postdeploy.target.info import describe_target
 from postdeploy.target.lifecycle import live_target
 from postdeploy.target.prometheus import EmbeddedPrometheus
 from postdeploy.watch.alerts import AlertChange, AlertStatus, AlertTracker
 from postdeploy.watch.notify import Message, Notifier
 from postdeploy.watch.state import EventKind, WatchPlan, WatchState
-from postdeploy.watch.summary import summarise
+from postdeploy.watch.summary import budget_text, summarise
 
 __all__ = ["WatchOptions", "WatchOutcome", "watch"]
 
@@ -61,6 +65,10 @@ class WatchOptions:
     traffic_rate_per_s: float | None = None  # None: 5/s for the embedded target, else off
     alertmanager_urls: tuple[str, ...] = ()
     slack_urls: tuple[str, ...] = ()
+    # real Alertmanagers: alerts pushed to their v2 API (firing, re-sent, resolved)
+    alertmanager_api_urls: tuple[str, ...] = ()
+    # None: 1 h at the scale's SLO time (5 min compressed); 0: no steady requirement
+    steady_for_s: float | None = None
     scrape_interval_s: float = 1.0
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -86,10 +94,16 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
     target_info = describe_target(config.target)
     state: WatchState | None = None
     rules: tuple[Rule, ...] = ()
+    # Bad SLOs are bad input: one line before anything starts (ConfigError).
+    objectives = configured_objectives(config.monitoring)
+    release = config.target.expected_version or "unknown"
     notifier = Notifier(
         run_id=run_id,
         alertmanager_urls=options.alertmanager_urls,
         slack_urls=options.slack_urls,
+        alertmanager_api_urls=options.alertmanager_api_urls,
+        release=release,
+        validity_s=4 * _resend_every(options.interval_s),
         on_failure=lambda where, why: (
             state.append(  # type: ignore[union-attr]
                 EventKind.NOTIFICATION_FAILED, time.time(), to=where, why=why
@@ -107,6 +121,9 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
             if prometheus is not None:
                 _write_pid(run_dir, prometheus)
             target_info = describe_target(target, url=target.url, embedded=embedded)
+            if release == "unknown":
+                release = _live_version(target)
+                notifier.release = release
             client = PromClient(target.prometheus_url) if target.prometheus_url else None
             if client is not None and embedded:
                 wait_for_first_samples(client)
@@ -125,6 +142,12 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
                 scale=scale_name,
                 target_url=config.target.url or "(embedded unimedia)",
                 embedded=embedded,
+                steady_for_s=(
+                    3600.0 * windows.slo_scale
+                    if options.steady_for_s is None
+                    else options.steady_for_s
+                ),
+                release=release,
             )
             state, resumed = WatchState.open(run_dir / "watch", plan)
             if resumed and embedded:
@@ -132,9 +155,11 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
                 # is gone, so the comparisons take a fresh clean window as their baseline.
                 state.plan = dataclasses.replace(state.plan, deploy_at=anchor)
             started = datetime.fromtimestamp(state.plan.started_at, UTC)
-            rules = load_rules(SCALES[state.plan.scale].anchored(state.plan.deploy_at))
+            notifier.release = state.plan.release
+            scale = SCALES[state.plan.scale]
+            rules = load_rules(scale.anchored(state.plan.deploy_at)) + slo_rules(objectives, scale)
             context = StageContext.for_run(config, target, run_id, run_dir)
-            loop = _Loop(state, rules, context, prometheus, client, notifier, options)
+            loop = _Loop(state, rules, objectives, context, prometheus, client, notifier, options)
             ended_early = loop.run(resumed)
     except KeyboardInterrupt:
         ended_early = "ended early by Ctrl-C"
@@ -145,7 +170,13 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
             state.append(EventKind.ENDED, time.time(), why=ended_early or "duration reached")
     if state is None:
         raise MonitoringError(ended_early or "the watch could not start")
-    results = summarise(state, rules, ended_at=time.time(), ended_early=ended_early)
+    results = summarise(
+        state,
+        rules,
+        ended_at=time.time(),
+        ended_early=ended_early,
+        block_severity=config.gate.block_severity,
+    )
     verdict = build_verdict(
         results,
         expected=["monitoring", "smoke"],
@@ -162,6 +193,22 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
     return WatchOutcome(verdict, run_dir, resumed)
 
 
+def _resend_every(interval_s: float) -> float:
+    """How often a firing alert is pushed again to an Alertmanager (Prometheus: 1 min)."""
+    return max(interval_s, 60.0)
+
+
+def _live_version(target: TargetSettings) -> str:
+    """The release label: what the target's ``/version`` says (once, at the start)."""
+    try:
+        with new_client(target) as client:
+            body = client.get("/version").json()
+    except (httpx.HTTPError, ValueError):
+        return "unknown"
+    version = body.get("version") if isinstance(body, dict) else None
+    return version if isinstance(version, str) and version else "unknown"
+
+
 def _write_pid(run_dir: Path, prometheus: EmbeddedPrometheus) -> None:
     """Where an operator (or the proof script) finds the embedded Prometheus to stop it."""
     (run_dir / "watch").mkdir(parents=True, exist_ok=True)
@@ -175,6 +222,7 @@ class _Loop:
         self,
         state: WatchState,
         rules: tuple[Rule, ...],
+        objectives: tuple[Objective, ...],
         context: StageContext,
         prometheus: EmbeddedPrometheus | None,
         client: PromClient | None,
@@ -184,6 +232,13 @@ class _Loop:
         self.state = state
         self.plan = state.plan
         self.rules = rules
+        self.objectives = objectives
+        self.scale = SCALES[state.plan.scale]
+        # The budget reads a whole period: every 5 (SLO-time) minutes is enough for a chart.
+        self.budget_every_s = max(self.plan.interval_s, 300.0 * self.scale.slo_scale)
+        self.next_budget = 0.0
+        self.budgets: dict[str, float | None] = {}
+        self.next_resend = 0.0
         self.target = context.target
         self.prometheus = prometheus
         self.notifier = notifier
@@ -283,14 +338,38 @@ class _Loop:
             self.state.append(EventKind.EVALUATION, at, blind=True, why="recovering after blind")
             self._announce(self.tracker.observe([], at))
             return
+        budgets = self._read_budgets(at)
         self.state.append(
             EventKind.EVALUATION,
             at,
             states={o.rule: o.state.value for o in observations},
             values={o.rule: o.value for o in observations},
             breaches={o.rule: o.detail for o in observations if o.state is RuleState.BREACH},
+            **({"budgets": budgets} if budgets else {}),
         )
         self._announce(self.tracker.observe(observations, at))
+        self._resend(at)
+
+    def _read_budgets(self, at: float) -> dict[str, float | None]:
+        """Each SLO's budget left, every ``budget_every_s``; {} between readings."""
+        if not self.objectives or self.client is None or at < self.next_budget:
+            return {}
+        self.next_budget = at + self.budget_every_s
+        try:
+            self.budgets = read_budgets(self.client, self.objectives, self.scale)
+        except MonitoringError as exc:
+            log.warning("watch: cannot read the error budgets: %s", exc)
+            return {}
+        return {name: None if v is None else round(v, 5) for name, v in self.budgets.items()}
+
+    def _resend(self, at: float) -> None:
+        """Firing alerts again to an Alertmanager, before their ``endsAt`` runs out."""
+        if not self.notifier.pushes_to_alertmanager or at < self.next_resend:
+            return
+        self.next_resend = at + _resend_every(self.plan.interval_s)
+        firing = tuple(self.tracker.firing.values())
+        if firing:
+            self.notifier.send(Message(title="refresh", text="", alerts=firing, kind="refresh"))
 
     def _restart_prometheus(self) -> None:
         assert self.prometheus is not None  # noqa: S101 - checked by the caller
@@ -341,17 +420,30 @@ class _Loop:
         text = f"{elapsed / 60:.0f} of {self.plan.duration_s / 60:.0f} min watched; " + (
             f"firing: {', '.join(firing)}" if firing else "no rollback trigger firing"
         )
-        self.state.append(EventKind.STATUS, at, text=text, firing=firing)
+        budget = budget_text(self.budgets)
+        if budget:
+            text += f"; error budget left: {budget}"
+        self.state.append(EventKind.STATUS, at, text=text, firing=firing, budgets=self.budgets)
         self.notifier.send(
-            Message(title=f"postdeploy watch {self.plan.run_id}", text=text, kind="status")
+            Message(
+                title=f"postdeploy watch {self.plan.run_id}",
+                text=text,
+                kind="status",
+                valid_for_s=self.plan.status_every_s,
+            )
         )
 
 
 def _summary_message(verdict: Verdict, state: WatchState) -> Message:
     fired = ", ".join(t.value for t in verdict.triggers_fired) or "none"
     unchecked = "; ".join(f"{n.check or n.stage}: {n.why}" for n in verdict.not_checked if n.check)
-    text = f"verdict {verdict.decision.value}; triggers fired: {fired}" + (
-        f"; not checked: {unchecked}" if unchecked else ""
+    decided = next((s.reason for s in verdict.stages if s.name == "monitoring"), "")
+    earlier = "; ".join(f.title for f in verdict.reasons if f.severity is Severity.INFO)
+    text = (
+        f"verdict {verdict.decision.value}; triggers fired: {fired}"
+        + (f"; {decided}" if decided else "")
+        + (f"; earlier, recovered: {earlier}" if earlier else "")
+        + (f"; not checked: {unchecked}" if unchecked else "")
     )
     return Message(
         title=f"postdeploy watch {state.plan.run_id} summary: {verdict.decision.value}",

@@ -10,6 +10,7 @@ on, the time it was not running recorded as a gap (not watched, so not "fine").
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -52,6 +53,10 @@ class WatchPlan:
     scale: str
     target_url: str
     embedded: bool
+    # The final GO needs every rollback trigger quiet for this long at the end (issue 19);
+    # the default is for watch.json files written before it existed.
+    steady_for_s: float = 3600.0
+    release: str = "unknown"
 
     @property
     def ends_at(self) -> float:
@@ -79,7 +84,9 @@ class WatchState:
         directory.mkdir(parents=True, exist_ok=True)
         plan_file = directory / "watch.json"
         if plan_file.exists():
-            stored = WatchPlan(**json.loads(plan_file.read_text(encoding="utf-8")))
+            fields = json.loads(plan_file.read_text(encoding="utf-8"))
+            known = {f.name for f in dataclasses.fields(WatchPlan)}
+            stored = WatchPlan(**{k: v for k, v in fields.items() if k in known})
             return cls(directory, stored, _read_events(directory / "timeline.jsonl")), True
         partial = plan_file.with_suffix(".partial")
         partial.write_text(json.dumps(asdict(plan), indent=2) + "\n", encoding="utf-8")

@@ -8,7 +8,7 @@ import pytest
 from report_samples import fabricated_charts
 
 from postdeploy.findings import Finding, RollbackTrigger, Severity
-from postdeploy.measurements import EndpointLatency, TimelinePoint
+from postdeploy.measurements import EndpointLatency, SloPoint, TimelinePoint
 from postdeploy.reports import charts
 
 
@@ -75,3 +75,23 @@ def test_latency_without_any_baseline_still_draws() -> None:
     chart = charts.latency_chart([EndpointLatency("GET /", 10.0)])
     assert chart is not None
     assert chart.groups[0].worse_by_pct is None
+
+
+def test_slo_chart_draws_burn_with_the_page_line_and_the_budget_below() -> None:
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    points = [
+        SloPoint(t0 + timedelta(seconds=10 * i), "api-availability", burn, budget, 14.4)
+        for i, (burn, budget) in enumerate([(0.0, 100.0), (20.0, None), (30.0, -50.0)])
+    ]
+    chart = charts.slo_chart(points)
+    assert chart is not None
+    assert chart.burn_max == 50.0  # the axis reaches past the worst burn
+    ((rate, y),) = chart.page_lines
+    assert rate == 14.4
+    assert 15.0 < y < 100.0
+    (series,) = chart.series
+    assert len(series.burn_line.split()) == 3
+    assert len(series.budget_line.split()) == 2, "no point where the budget was not read"
+    assert chart.budget_min == -50.0, "an overspent budget goes below zero, visibly"
+    assert series.last_budget_pct == -50.0
+    assert charts.slo_chart([]) is None

@@ -59,15 +59,25 @@ def test_clean_service_passes_every_rule(monitored) -> None:
     outcomes = {check.check_id: check.outcome for check in result.checks}
     assert outcomes["PostdeployHighErrorRatio"] is CheckOutcome.PASSED
     assert outcomes["PostdeployLatencyRegression"] is CheckOutcome.PASSED
+    for slo in ("PostdeploySloApiAvailability", "PostdeploySloApiLatency"):
+        assert outcomes[slo + "PageFast"] is CheckOutcome.PASSED
+        assert outcomes[slo + "Ticket"] is CheckOutcome.PASSED
     assert CheckOutcome.ERROR not in outcomes.values(), result.checks
+    assert result.metrics["budget_left_pct:api-availability"] == 100.0
     assert _decision(result) is Decision.GO
 
 
 @needs_prometheus
-def test_error_rate_fault_fires_critical_error(monitored) -> None:
-    result = MonitoringStage().run(monitored("error_rate:0.3"))
+def test_error_and_latency_faults_fire_their_triggers_and_slo_pages(monitored) -> None:
+    # One stage run for both (a run costs ~40 s): 5xx, and 30 % of answers 1.5 s slower
+    # (over the latency SLO's 1 s).
+    result = MonitoringStage().run(monitored("error_rate:0.3,slow_tail:0.3"))
     fired = {(f.evidence.split(":")[0], f.trigger) for f in result.findings}
     assert ("PostdeployHighErrorRatio", RollbackTrigger.CRITICAL_ERROR) in fired
+    # the SLO pages, by kind: availability → critical_error, latency → user_impact
+    assert ("PostdeploySloApiAvailabilityPageFast", RollbackTrigger.CRITICAL_ERROR) in fired
+    assert ("PostdeploySloApiLatencyPageFast", RollbackTrigger.USER_IMPACT) in fired
+    assert result.metrics["budget_left_pct:api-availability"] < 0, "30 % errors overspend it"
     assert _decision(result) is Decision.NO_GO
 
 

@@ -69,6 +69,28 @@ def test_param_may_contain_at_sign_when_a_delay_follows() -> None:
     assert faults.param("login_broken") == "ops@example.org"
 
 
+def test_a_fault_with_a_duration_switches_off_again() -> None:
+    clock = FakeClock()
+    faults = parse_faults("error_every:10@30s+20s", clock=clock)
+    assert faults.faults[0].duration_seconds == 20.0
+    clock.now += 29.9
+    assert not faults.active("error_every")
+    clock.now += 0.1
+    assert faults.active("error_every")
+    clock.now += 19.9
+    assert faults.active("error_every")
+    clock.now += 0.1
+    assert not faults.active("error_every"), "the blip is over"
+
+
+def test_a_fault_without_a_duration_stays_on() -> None:
+    clock = FakeClock()
+    faults = parse_faults("unhealthy@1s", clock=clock)
+    assert faults.faults[0].duration_seconds is None
+    clock.now += 86400
+    assert faults.active("unhealthy")
+
+
 def test_a_delayed_fault_switches_on_later() -> None:
     clock = FakeClock()
     faults = parse_faults("unhealthy@30s", clock=clock)
@@ -91,6 +113,9 @@ def test_a_delayed_fault_switches_on_later() -> None:
         ("unhealthy:yes", "'unhealthy'"),
         ("wrong_version:", "'wrong_version'"),
         ("unhealthy,unhealthy", "'unhealthy'"),
+        ("unhealthy@5s+soon", "'soon'"),
+        ("unhealthy@5s+0s", "'unhealthy@5s+0s'"),
+        ("error_every:0", "'error_every'"),
     ],
 )
 def test_bad_specs_name_the_culprit_in_one_line(spec: str, named: str) -> None:
@@ -234,6 +259,25 @@ def test_error_rate_share(make_api: Callable[..., Api]) -> None:
     failures = statuses.count(500)
     assert 50 < failures < 150
     assert set(statuses) == {401, 500}
+
+
+def test_error_every(make_api: Callable[..., Api]) -> None:
+    api = make_api(faults="error_every:4")
+    statuses = [api.client.get("/api/v2/media").status_code for _ in range(40)]
+    # Exactly every 4th /api/ request, deterministically: a steady leak, no lucky clusters.
+    assert [i for i, status in enumerate(statuses, 1) if status == 500] == list(range(4, 41, 4))
+    assert set(statuses) == {401, 500}
+    assert api.client.get("/healthz").status_code == 200
+
+
+def test_error_every_blip_ends(make_api: Callable[..., Api]) -> None:
+    clock = FakeClock()
+    api = make_api(faults=parse_faults("error_every:1@10s+5s", clock=clock))
+    assert api.client.get("/api/v2/media").status_code == 401
+    clock.now += 10
+    assert api.client.get("/api/v2/media").status_code == 500
+    clock.now += 5
+    assert api.client.get("/api/v2/media").status_code == 401
 
 
 @pytest.fixture

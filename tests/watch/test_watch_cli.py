@@ -55,6 +55,7 @@ def test_a_clean_compressed_watch_is_go_with_timeline_chart_and_summary(
     try:
         result = run_cli(
             "watch", "--duration", "30s", "--interval", "3s", "--smoke-every", "20s",
+            "--status-every", "15s", "--steady-for", "10s",
             "--run-id", "w1", "--report-dir", str(reports), "--alertmanager-url", hook,
         )  # fmt: skip
     finally:
@@ -68,13 +69,25 @@ def test_a_clean_compressed_watch_is_go_with_timeline_chart_and_summary(
     assert kinds[-1] == "ended"
     assert kinds.count("evaluation") >= 5
     assert "smoke" in kinds
-    assert not [e for e in events if e["kind"] == "alert"]
+    # No rollback trigger fired. An SLO ticket (medium) may: on a machine busy with the
+    # rest of the suite, answers over 1 s spend some latency budget — reported, not blocking.
+    alerts = [e for e in events if e["kind"] == "alert" and e["severity"] in ("critical", "high")]
+    assert not alerts, alerts
+    evaluations = [e for e in events if e["kind"] == "evaluation"]
+    assert evaluations[-1]["states"]["PostdeploySloApiAvailabilityPageFast"] == "clear"
+    assert any(e.get("budgets", {}).get("api-availability") == 1.0 for e in evaluations)
+    status = next(e for e in events if e["kind"] == "status")
+    assert "error budget left: api-availability 100.0%" in status["text"]
     verdict = json.loads((reports / "w1/verdict.json").read_text())
     assert verdict["decision"] == "GO"
     assert verdict["profile"] == "watch"
     monitoring = next(s for s in verdict["stages"] if s["name"] == "monitoring")
+    assert monitoring["reason"].startswith("steady: every rollback trigger quiet since")
     assert len(monitoring["charts"]["timeline"]) == kinds.count("evaluation")
-    assert "Watch timeline" in (reports / "w1/report.html").read_text()
+    assert {p["slo"] for p in monitoring["charts"]["slo"]} == {"api-availability", "api-latency"}
+    html = (reports / "w1/report.html").read_text()
+    assert "Watch timeline" in html
+    assert "SLO burn rate and error budget" in html
     summaries = [
         b for b in _Hook.bodies if b["alerts"][0]["labels"]["alertname"] == "PostdeployWatchSummary"
     ]

@@ -18,7 +18,7 @@ from postdeploy.monitoring.rules import COMPRESSED, load_rules
 from postdeploy.watch.alerts import BLIND, AlertStatus, AlertTracker
 from postdeploy.watch.notify import Message, Notifier, alertmanager_payload, slack_payload
 from postdeploy.watch.state import EventKind, WatchPlan, WatchState
-from postdeploy.watch.summary import summarise
+from postdeploy.watch.summary import alert_spans, summarise
 
 RULES = load_rules(COMPRESSED)
 ERR = "PostdeployHighErrorRatio"  # for: 4 s
@@ -69,6 +69,7 @@ def _plan(**overrides: object) -> WatchPlan:
         "run_id": "r1", "started_at": 1000.0, "duration_s": 60.0, "interval_s": 5.0,
         "smoke_every_s": 30.0, "status_every_s": 1800.0, "deploy_at": 1012.0,
         "scale": "compressed", "target_url": "(embedded)", "embedded": True,
+        "steady_for_s": 20.0,
     }  # fmt: skip
     values.update(overrides)
     return WatchPlan(**values)  # type: ignore[arg-type]
@@ -95,10 +96,14 @@ def _events(*extra: dict) -> list[dict]:
     return base + list(extra)
 
 
-def _decide(tmp_path: Path, events: list[dict], **kwargs: object) -> Decision:
-    state, _ = WatchState.open(tmp_path, _plan())
+def _results(tmp_path: Path, events: list[dict], steady_for_s: float = 20.0, **kwargs: object):
+    state, _ = WatchState.open(tmp_path, _plan(steady_for_s=steady_for_s))
     state.events = sorted(events, key=lambda e: e["at"])
-    results = summarise(state, RULES, ended_at=1060.0, **kwargs)  # type: ignore[arg-type]
+    return summarise(state, RULES, ended_at=1060.0, **kwargs)  # type: ignore[arg-type]
+
+
+def _decide(tmp_path: Path, events: list[dict], **kwargs: object) -> Decision:
+    results = _results(tmp_path, events, **kwargs)
     return evaluate(results, expected=["monitoring", "smoke"], policy=GatePolicy()).decision
 
 
@@ -106,11 +111,66 @@ def test_summary_clean_window_is_go(tmp_path: Path) -> None:
     assert _decide(tmp_path, _events()) is Decision.GO
 
 
-def test_summary_an_alert_that_fired_is_no_go_even_if_it_resolved(tmp_path: Path) -> None:
-    fired = {"kind": "alert", "at": 1030.0, "alert": ERR, "status": "firing",
-             "trigger": "critical_error", "severity": "critical", "summary": "5xx"}  # fmt: skip
-    cleared = {**fired, "at": 1040.0, "status": "resolved"}
-    assert _decide(tmp_path, _events(fired, cleared)) is Decision.NO_GO
+def _alert(at: float, status: str = "firing", name: str = ERR, severity: str = "critical"):
+    return {"kind": "alert", "at": at, "alert": name, "status": status,
+            "trigger": "critical_error", "severity": severity, "summary": "5xx"}  # fmt: skip
+
+
+def _monitoring(results):
+    return next(r for r in results if r.name == "monitoring")
+
+
+def test_steady_an_alert_still_firing_at_the_end_decides_no_go(tmp_path: Path) -> None:
+    results = _results(tmp_path, _events(_alert(1050.0)))
+    assert _decide(tmp_path, _events(_alert(1050.0))) is Decision.NO_GO
+    assert _monitoring(results).reason.startswith(f"decided by {ERR}: fired ")
+    assert "still firing at the end" in _monitoring(results).reason
+
+
+def test_steady_an_alert_that_recovered_inside_the_steady_span_is_no_go(tmp_path: Path) -> None:
+    events = _events(_alert(1030.0), _alert(1045.0, "resolved"))  # 15 s before the end < 20 s
+    assert _decide(tmp_path, events) is Decision.NO_GO
+    reason = _monitoring(_results(tmp_path, events)).reason
+    assert f"decided by {ERR}" in reason
+    assert "inside the 20 s that must be steady" in reason
+
+
+def test_steady_an_alert_that_recovered_before_the_steady_span_is_go_with_its_span(
+    tmp_path: Path,
+) -> None:
+    events = _events(_alert(1010.0), _alert(1022.0, "resolved"))  # 38 s steady after
+    assert _decide(tmp_path, events) is Decision.GO
+    monitoring = _monitoring(_results(tmp_path, events))
+    (finding,) = monitoring.findings
+    assert finding.severity.value == "info", "reported, not blocking"
+    assert "fired 00:16:50Z-00:17:02Z (12 s), recovered" in finding.title
+    assert monitoring.reason.startswith("steady: every rollback trigger quiet since 00:17:02Z")
+
+
+@pytest.mark.parametrize("trigger", ["data_loss", "security_vulnerability"])
+def test_steady_lost_data_and_open_holes_do_not_heal(tmp_path: Path, trigger: str) -> None:
+    """Steadiness forgives a rate that recovered, not media lost or a hole that was open."""
+    fired = {**_alert(1010.0), "trigger": trigger}
+    events = _events(fired, {**fired, "at": 1022.0, "status": "resolved"})
+    assert _decide(tmp_path, events) is Decision.NO_GO
+    assert f"decided by {ERR}" in _monitoring(_results(tmp_path, events)).reason
+
+
+def test_steady_a_watch_shorter_than_the_steady_span_is_inconclusive(tmp_path: Path) -> None:
+    assert _decide(tmp_path, _events(), steady_for_s=600.0) is Decision.INCONCLUSIVE
+    reason = _monitoring(_results(tmp_path, _events(), steady_for_s=600.0)).reason
+    assert reason.startswith("not steady long enough")
+    assert "of the 10m needed" in reason
+
+
+def test_steady_a_ticket_never_blocks(tmp_path: Path) -> None:
+    ticket = _alert(1050.0, name="PostdeploySloApiAvailabilityTicket", severity="medium")
+    assert _decide(tmp_path, _events(ticket)) is Decision.GO
+
+
+def test_alert_spans_pair_firing_with_resolved() -> None:
+    spans = alert_spans([_alert(10.0), _alert(15.0, "resolved"), _alert(30.0)])
+    assert [(s.fired_at, s.resolved_at) for s in spans] == [(10.0, 15.0), (30.0, None)]
 
 
 def test_summary_a_blind_span_is_inconclusive_not_go(tmp_path: Path) -> None:

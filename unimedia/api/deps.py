@@ -105,14 +105,21 @@ async def get_media_service(runtime: RuntimeDep, session: SessionDep) -> MediaSe
 MediaServiceDep = Annotated[MediaService, Depends(get_media_service)]
 
 
-async def planted_error_rate(faults: FaultsDep) -> None:
-    """The ``error_rate`` fault: a share of /api/ requests fail as a flaky backend would.
+async def planted_error_rate(runtime: RuntimeDep) -> None:
+    """The ``error_rate`` and ``error_every`` faults: a share of /api/ requests fail as a
+    flaky backend would (at random, or exactly one in N: a steady leak).
 
     A router-level dependency of every /api/ router, so it hits exactly the API traffic.
+    ``async``: it runs on the event loop, so the plain counter needs no lock.
     """
+    faults = runtime.faults
     # Not security-relevant randomness: it decides which requests fail.
     if faults.active("error_rate") and random.random() < faults.param_float("error_rate"):  # noqa: S311
         raise internal_error()
+    if faults.active("error_every"):
+        every = int(faults.param_float("error_every"))
+        if next(runtime.error_every_count) % every == 0:
+            raise internal_error()
 
 
 #: ``slow_tail``: how much slower the unlucky requests are. Large against a median of a
