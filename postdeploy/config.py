@@ -28,7 +28,9 @@ __all__ = [
     "Config",
     "GatePolicy",
     "LoadSettings",
+    "ReadinessSettings",
     "Secret",
+    "ServeSettings",
     "TargetSettings",
     "ZapSettings",
     "load_config",
@@ -146,6 +148,35 @@ class LoadSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadinessSettings:
+    """``postdeploy preflight``'s thresholds (the ``[preflight]`` table): what "ready" means
+    before a deploy. Ratios are of the whole (disk, memory) or of CPU time (idle)."""
+
+    cert_min_days: int = 14  # POSTDEPLOY_CERT_MIN_DAYS; the security stage reads the same
+    min_disk_free_ratio: float = 0.15
+    min_memory_available_ratio: float = 0.15
+    min_cpu_idle_ratio: float = 0.20
+    snapshot_max_age_s: float = 24 * 3600.0  # a pre-deploy snapshot older than this is stale
+    backup_max_age_s: float = 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """``postdeploy serve``: who may call it, which targets it may verify, how much it queues.
+
+    ``allowed_targets``: base URLs (scheme://host[:port]) a request may name; anything else
+    is refused before a single request reaches it. ``token``: the bearer token callers send
+    (POSTDEPLOY_SERVE_TOKEN). ``answer_within_s``: how long a webhook answer waits for a
+    verification before it says "still running" (below the caller's own timeout).
+    """
+
+    token: Secret | None = None
+    allowed_targets: tuple[str, ...] = ()
+    queue_size: int = 8
+    answer_within_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything one run needs, already validated."""
 
@@ -159,6 +190,10 @@ class Config:
     # The e2e stage's Chromium; POSTDEPLOY_BROWSER_PATH wins (see postdeploy.checks.browser).
     browser_path: Path | None = None
     load: LoadSettings = field(default_factory=LoadSettings)
+    readiness: ReadinessSettings = field(default_factory=ReadinessSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    # Shadow mode (--dry-run): everything runs and is reported, the exit code is 0.
+    dry_run: bool = False
 
 
 # --- the file format (pydantic only here, at the boundary) -------------------------------
@@ -225,6 +260,22 @@ class _LoadModel(_Strict):
     power: float | None = Field(default=None, ge=0.5, lt=1)
 
 
+class _PreflightModel(_Strict):
+    cert_min_days: int = Field(default=14, ge=0, le=3650)
+    min_disk_free_ratio: float = Field(default=0.15, ge=0, lt=1)
+    min_memory_available_ratio: float = Field(default=0.15, ge=0, lt=1)
+    min_cpu_idle_ratio: float = Field(default=0.20, ge=0, lt=1)
+    snapshot_max_age_s: float = Field(default=24 * 3600.0, gt=0)
+    backup_max_age_s: float = Field(default=24 * 3600.0, gt=0)
+
+
+class _ServeModel(_Strict):
+    allowed_targets: list[str] = Field(default_factory=list)
+    token_env: str | None = None
+    queue_size: int = Field(default=8, ge=1, le=1000)
+    answer_within_s: float = Field(default=5.0, gt=0, le=600)
+
+
 class _FileModel(_Strict):
     target: _TargetModel = _TargetModel()
     browser: _BrowserModel = _BrowserModel()
@@ -233,6 +284,8 @@ class _FileModel(_Strict):
     zap: _ZapModel = _ZapModel()
     run: _RunModel = _RunModel()
     load: _LoadModel = _LoadModel()
+    preflight: _PreflightModel = _PreflightModel()
+    serve: _ServeModel = _ServeModel()
 
 
 def password_env_name(username: str) -> str:
@@ -250,7 +303,7 @@ def load_config(
     """Build the run's :class:`Config`: file, then environment, then ``overrides`` (flags).
 
     ``overrides`` keys: url, profile, stages, report_dir, expected_version, timeout_s,
-    zap_active_scan.
+    zap_active_scan, dry_run.
     Raises :class:`ConfigError` with a one-line message on any invalid input.
     """
     env = dict(os.environ if environ is None else environ)
@@ -303,6 +356,43 @@ def load_config(
         config_file=path,
         browser_path=_relative_to(model.browser.path, base_dir),
         load=_load_settings(model.load),
+        readiness=_readiness_settings(model.preflight, env),
+        serve=_serve_settings(model.serve, env),
+        dry_run=bool(flags.get("dry_run")),
+    )
+
+
+def _readiness_settings(model: _PreflightModel, env: Mapping[str, str]) -> ReadinessSettings:
+    days = model.cert_min_days
+    raw = env.get("POSTDEPLOY_CERT_MIN_DAYS", "").strip()
+    if raw:
+        try:
+            days = int(raw)
+        except ValueError:
+            raise ConfigError(f"POSTDEPLOY_CERT_MIN_DAYS={raw!r} is not a whole number") from None
+        if not 0 <= days <= 3650:
+            raise ConfigError(f"POSTDEPLOY_CERT_MIN_DAYS={days} is outside 0-3650")
+    return ReadinessSettings(
+        cert_min_days=days,
+        min_disk_free_ratio=model.min_disk_free_ratio,
+        min_memory_available_ratio=model.min_memory_available_ratio,
+        min_cpu_idle_ratio=model.min_cpu_idle_ratio,
+        snapshot_max_age_s=model.snapshot_max_age_s,
+        backup_max_age_s=model.backup_max_age_s,
+    )
+
+
+def _serve_settings(model: _ServeModel, env: Mapping[str, str]) -> ServeSettings:
+    allowed = list(model.allowed_targets)
+    if env.get("POSTDEPLOY_SERVE_ALLOWED_TARGETS"):
+        allowed = [p.strip() for p in env["POSTDEPLOY_SERVE_ALLOWED_TARGETS"].split(",")]
+    return ServeSettings(
+        token=_secret_env(env, model.token_env or "POSTDEPLOY_SERVE_TOKEN"),
+        allowed_targets=tuple(
+            _validated_url(url, "serve.allowed_targets entry") for url in allowed if url
+        ),
+        queue_size=model.queue_size,
+        answer_within_s=model.answer_within_s,
     )
 
 

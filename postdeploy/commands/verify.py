@@ -10,11 +10,11 @@ import click
 
 from postdeploy.commands.common import (
     ExitCode,
-    exit_with,
     internal_error,
     print_summary,
     setup_logging,
 )
+from postdeploy.commands.gating import Gating, gating_options
 from postdeploy.errors import PostdeployError
 
 __all__ = ["load", "verify"]
@@ -44,6 +44,7 @@ __all__ = ["load", "verify"]
 @click.option("--timeout", "timeout_s", type=float, help="Per-request timeout in seconds.")
 @click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
+@gating_options
 def verify(
     url: str | None,
     profile: str | None,
@@ -54,34 +55,42 @@ def verify(
     timeout_s: float | None,
     verbose: bool,
     debug: bool,
+    gating: Gating | None = None,
 ) -> None:
     """Verify a deployed release and gate it."""
     from postdeploy.config import load_config
+    from postdeploy.errors import ConfigError
     from postdeploy.runner import record_unchecked, run
 
+    gating = gating or Gating({}, 600.0, False, int(ExitCode.INCONCLUSIVE), None)
+    profile = gating.profile(profile, stages)
     setup_logging(verbose=verbose, debug=debug)
     try:
+        if problem := gating.check(profile):
+            raise ConfigError(problem)
         config = load_config(
             config_file=config_file,
             overrides={
                 "url": url, "profile": profile, "stages": stages, "report_dir": report_dir,
                 "expected_version": expected_version, "timeout_s": timeout_s,
+                "dry_run": gating.dry_run,
             },
         )  # fmt: skip
-        outcome = run(config)
+        outcome = run(config, stages=gating.extra_stages())
     except PostdeployError as exc:
         if debug:
             traceback.print_exc()
         outcome = record_unchecked(
-            report_dir or Path("reports"), str(exc), profile=profile or "smoke", url=url
-        )
+            report_dir or Path("reports"), str(exc), profile=profile or "smoke", url=url,
+            dry_run=gating.dry_run,
+        )  # fmt: skip
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         raise SystemExit(ExitCode.INCONCLUSIVE) from None
     except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
         internal_error()
     print_summary(outcome)
-    exit_with(outcome.verdict.decision)
+    gating.finish(outcome)
 
 
 @click.command()
