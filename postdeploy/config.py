@@ -158,6 +158,11 @@ class ReadinessSettings:
     min_cpu_idle_ratio: float = 0.20
     snapshot_max_age_s: float = 24 * 3600.0  # a pre-deploy snapshot older than this is stale
     backup_max_age_s: float = 24 * 3600.0
+    # PromQL label matchers: the service's scrape job (as the rules use it) and the node
+    # exporter's on its hosts.
+    target_selector: str = 'job="unimedia"'
+    node_selector: str = 'job="node"'
+    ca_file: Path | None = None  # POSTDEPLOY_CA_FILE: a private CA for the certificate check
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +272,8 @@ class _PreflightModel(_Strict):
     min_cpu_idle_ratio: float = Field(default=0.20, ge=0, lt=1)
     snapshot_max_age_s: float = Field(default=24 * 3600.0, gt=0)
     backup_max_age_s: float = Field(default=24 * 3600.0, gt=0)
+    target_selector: str = 'job="unimedia"'
+    node_selector: str = 'job="node"'
 
 
 class _ServeModel(_Strict):
@@ -379,6 +386,9 @@ def _readiness_settings(model: _PreflightModel, env: Mapping[str, str]) -> Readi
         min_cpu_idle_ratio=model.min_cpu_idle_ratio,
         snapshot_max_age_s=model.snapshot_max_age_s,
         backup_max_age_s=model.backup_max_age_s,
+        target_selector=model.target_selector,
+        node_selector=model.node_selector,
+        ca_file=Path(env["POSTDEPLOY_CA_FILE"]) if env.get("POSTDEPLOY_CA_FILE") else None,
     )
 
 

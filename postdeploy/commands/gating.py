@@ -84,24 +84,31 @@ def gating_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--on-no-go", metavar="CMD", help="Run CMD after a NO_GO (e.g. roll back)."),
         click.option("--on-inconclusive", metavar="CMD", help="Run CMD after an INCONCLUSIVE."),
         click.option(
-            "--hook-timeout", type=float, default=600.0, show_default=True,
+            "--hook-timeout",
+            type=float,
+            default=600.0,
+            show_default=True,
             help="Seconds a hook may take before it is killed (and reported as failed).",
-        ),  # fmt: skip
+        ),
         click.option(
-            "--dry-run", is_flag=True,
+            "--dry-run",
+            is_flag=True,
             help="Shadow mode: run and report everything, exit 0; the would-be decision is "
             "in verdict.json and summary.md; hooks are reported, not run.",
-        ),  # fmt: skip
+        ),
         click.option(
-            "--inconclusive-exit-code", type=click.IntRange(0, 125), default=2,
+            "--inconclusive-exit-code",
+            type=click.IntRange(0, 125),
+            default=2,
             show_default=True,
             help="Exit code for INCONCLUSIVE (a Kubernetes Job, or a CI step, cannot say "
             "'inconclusive').",
-        ),  # fmt: skip
+        ),
         click.option(
-            "--rollback-of", metavar="VERSION",
+            "--rollback-of",
+            metavar="VERSION",
             help="Verify a rollback: VERSION was rolled back; runs the rollback profile.",
-        ),  # fmt: skip
+        ),
     ]
 
     def wrapped(**kwargs: Any) -> Any:

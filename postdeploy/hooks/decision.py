@@ -17,6 +17,7 @@ broken rollback script must never turn a NO_GO into something else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -164,10 +165,8 @@ def _run(
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     """The shell and whatever it started: the hook ran in its own session."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 

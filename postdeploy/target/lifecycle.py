@@ -44,6 +44,7 @@ def live_target(
     *,
     prometheus: bool = False,
     scrape_interval_s: float = 1.0,
+    prometheus_rules: str | None = None,
 ) -> Iterator[LiveTarget]:
     """The configured target as it is, or an embedded unimedia (stopped on exit).
 
@@ -51,6 +52,8 @@ def live_target(
     ``prometheus_url`` (only the monitoring stage and the watch read it; starting it costs
     the smoke profile seconds). Without the binary the target comes back without one, and
     the monitoring stage says in one line that production metrics were not checked.
+    ``prometheus_rules``: an alerting-rules file for that Prometheus to load (preflight
+    checks that the watch's Prometheus has the rollback-trigger rules, as production should).
     """
     if not settings.embedded:
         yield LiveTarget(settings)
@@ -69,6 +72,7 @@ def live_target(
             unimedia=address,
             scrape_interval_s=scrape_interval_s,
             log_path=run_dir / "prometheus.log",
+            rules=prometheus_rules,
         ) as server:
             yield LiveTarget(dataclasses.replace(t, prometheus_url=server.url), server)
 
