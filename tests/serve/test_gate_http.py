@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -34,7 +34,6 @@ import pytest
 
 from postdeploy.config import DEFAULT_ACCOUNTS, Account, Secret, password_env_name
 from postdeploy.target.embedded import EmbeddedUnimedia
-from tests.conftest import clean_environment
 
 TOKEN = "gate-" + secrets.token_hex(8)
 DEADLINE_S = 180.0
@@ -53,7 +52,7 @@ class _Counting(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def gate(tmp_path: Path) -> Iterator[dict[str, str]]:
+def gate(tmp_path: Path, base_env: Callable[..., dict[str, str]]) -> Iterator[dict[str, str]]:
     work = tmp_path
     accounts = tuple(
         Account(a.username, a.role, Secret(secrets.token_urlsafe(12))) for a in DEFAULT_ACCOUNTS
@@ -71,7 +70,7 @@ def gate(tmp_path: Path) -> Iterator[dict[str, str]]:
     log = (work / "serve.log").open("wb")
     try:
         urls = {"clean": clean.start().url, "faulty": faulty.start().url, "dead": dead}
-        env = clean_environment(
+        env = base_env(
             POSTDEPLOY_SERVE_TOKEN=TOKEN,
             POSTDEPLOY_SERVE_ALLOWED_TARGETS=",".join(urls.values()),
             POSTDEPLOY_TIMEOUT="3",
@@ -102,7 +101,7 @@ def gate(tmp_path: Path) -> Iterator[dict[str, str]]:
         outside.server_close()
 
 
-def _until(condition, timeout_s: float = 30.0) -> None:  # noqa: ANN001
+def _until(condition, timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -175,7 +174,8 @@ def _flagger_webhooks_answer_by_decision(gate: dict[str, str]) -> None:
     assert "critical_error" in faulty.json()["triggers_fired"]
     # the same canary revision's other hooks get the same verdict, without a second run
     rollback = _flagger(gate, "rollback", "faulty", checksum="f1")
-    assert rollback.status_code == 200 and rollback.json()["run_id"] == faulty.json()["run_id"]
+    assert rollback.status_code == 200
+    assert rollback.json()["run_id"] == faulty.json()["run_id"]
     assert _flagger(gate, "confirm-promotion", "faulty", checksum="f1").status_code == 403
     assert _flagger(gate, "confirm-promotion", "clean", checksum="c1").status_code == 200
     assert _flagger(gate, "rollback", "clean", checksum="c1").status_code == 409  # no rollback
@@ -187,7 +187,8 @@ def _flagger_webhooks_answer_by_decision(gate: dict[str, str]) -> None:
 
     report = httpx.get(f"{gate['base']}/runs/{faulty.json()['run_id']}/reports/summary.md",
                        headers=_auth())  # fmt: skip
-    assert report.status_code == 200 and "NO" in report.text
+    assert report.status_code == 200
+    assert "NO" in report.text
 
 
 def _argo_web_provider_result_decides(gate: dict[str, str]) -> None:
@@ -222,6 +223,7 @@ def _runs_api_and_guards(gate: dict[str, str]) -> None:
     while (run := httpx.get(base + location, headers=_auth()).json())["state"] != "done":
         assert time.monotonic() < deadline
         time.sleep(0.5)
-    assert run["decision"] == "INCONCLUSIVE" and run["verdict"]["dry_run"] is True
+    assert run["decision"] == "INCONCLUSIVE"
+    assert run["verdict"]["dry_run"] is True
     verdict = httpx.get(f"{base}{location}/reports/verdict.json", headers=_auth())
     assert verdict.json()["run_id"] == run["verdict"]["run_id"]
