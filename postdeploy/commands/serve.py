@@ -33,13 +33,19 @@ def serve(
     verbose: bool,
 ) -> None:  # fmt: skip
     """Serve the gate over HTTP for delivery tools (Flagger, Argo Rollouts, CI)."""
-    import uvicorn
-
-    from postdeploy.config import load_config
-    from postdeploy.serve import JobBoard, VerifyInProcess, create_app
+    import importlib.util
 
     setup_logging(verbose=verbose, debug=False)
     with one_line_errors():
+        if not all(importlib.util.find_spec(name) for name in ("fastapi", "uvicorn")):
+            raise ConfigError(
+                "postdeploy serve needs FastAPI and uvicorn: pip install 'postdeploy[unimedia]'"
+            )
+        import uvicorn
+
+        from postdeploy.config import load_config
+        from postdeploy.serve import JobBoard, VerifyInProcess, create_app
+
         config = load_config(config_file=config_file)
         if config.serve.token is None:
             raise ConfigError("postdeploy serve needs a bearer token: set POSTDEPLOY_SERVE_TOKEN")
