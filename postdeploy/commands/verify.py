@@ -27,7 +27,10 @@ __all__ = ["load", "verify"]
     metavar="URL",
     help="Base URL of the release to verify. Default: start the embedded unimedia.",
 )
-@click.option("--profile", help="smoke (seconds, production-safe) or full (every stage).")
+@click.option(
+    "--profile",
+    help="smoke (seconds, production-safe), full (every stage), or rollback (--rollback-of).",
+)
 @click.option("--stages", metavar="NAME[,NAME…]", help="Run only these stages.")
 @click.option(
     "--config",

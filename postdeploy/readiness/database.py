@@ -2,11 +2,10 @@
 
 postdeploy reads production data (snapshots, the data stage); it must never hold a
 connection that could change it. Reachability is a query; "read-only" is asked without
-writing anything: SQLite is asked to rewrite its own ``user_version`` with the value it has, inside a
-transaction that is rolled back (refused on a
-read-only connection, rolled back at once otherwise), PostgreSQL for the role's privileges
-and the session's ``transaction_read_only``. Other dialects: reachable is checked,
-read-only is listed as not checked.
+changing anything: SQLite is asked to rewrite its own ``user_version`` with the value it
+already has, inside a transaction that is rolled back (a read-only connection refuses);
+PostgreSQL for the role's write privileges and the session's ``transaction_read_only``.
+Other dialects: reachable is checked, read-only is listed as not checked.
 """
 
 from __future__ import annotations
