@@ -10,12 +10,18 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from postdeploy.commands.common import internal_error, setup_logging
 from postdeploy.errors import PostdeployError
+
+if TYPE_CHECKING:
+    from postdeploy.config import Config, TargetSettings
+    from postdeploy.readiness import PreflightOutcome, PreflightRequest
 
 __all__ = ["preflight"]
 
@@ -79,7 +85,10 @@ def preflight(
     sys.exit(ReadinessExit[outcome.report.decision.name])
 
 
-def _request(config, record, take_snapshot, snapshot_file, blob_dir, backup, backup_sha256):
+def _request(
+    config: Config, record: bool, take_snapshot: bool, snapshot_file: Path | None,
+    blob_dir: Path | None, backup: str | None, backup_sha256: str | None,
+) -> PreflightRequest:  # fmt: skip
     from postdeploy.contract.baseline import baseline_file
     from postdeploy.readiness import PreflightRequest
     from postdeploy.stages.load import baseline_path, chosen_profile
@@ -102,10 +111,10 @@ def _request(config, record, take_snapshot, snapshot_file, blob_dir, backup, bac
     )
 
 
-def _recorder(config):
+def _recorder(config: Config) -> Callable[[TargetSettings], list[str]]:
     """Record the contract (and, on a real target, the load) baseline from the live release."""
 
-    def record(target):
+    def record(target: TargetSettings) -> list[str]:
         from postdeploy.commands.baseline import record_load_baseline
         from postdeploy.commands.contract import record_contract_baseline
         from postdeploy.config import with_target
@@ -123,7 +132,7 @@ def _recorder(config):
     return record
 
 
-def _print(outcome) -> None:
+def _print(outcome: PreflightOutcome) -> None:
     report = outcome.report
     target = report.target
     click.echo(f"postdeploy preflight {report.run_id}: {target.url} "

@@ -8,6 +8,7 @@ late to record it. ``postdeploy preflight --record`` records them from the live 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from postdeploy.baseline.store import read_load_baseline
@@ -47,7 +48,10 @@ def baseline_checks(
     return checks
 
 
-def _check(check_id, title, path: Path, release_of, live: str | None, fix: str):
+def _check(
+    check_id: str, title: str, path: Path, release_of: Callable[[Path], str | None],
+    live: str | None, fix: str,
+) -> ReadinessCheck:  # fmt: skip
     if not path.exists():
         return ReadinessCheck(check_id, title, CheckState.FAILED, f"{path} does not exist", fix)
     try:

@@ -10,7 +10,13 @@ Other dialects: reachable is checked, read-only is listed as not checked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from postdeploy.readiness.model import CheckState, ReadinessCheck
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 __all__ = ["database_checks"]
 
@@ -58,7 +64,7 @@ def database_checks(url: str | None) -> list[ReadinessCheck]:
     return [reachable, read_only]
 
 
-def _read_only(connection, dialect: str, text) -> ReadinessCheck:
+def _read_only(connection: Connection, dialect: str, text: Callable[[str], Any]) -> ReadinessCheck:
     from sqlalchemy.exc import SQLAlchemyError
 
     title = "postdeploy's database access is read-only"
