@@ -124,12 +124,13 @@ def _flagger(
     payload = {
         "name": "unimedia", "namespace": "media", "phase": "Progressing",
         "checksum": checksum,
-        "metadata": {"target": gate[target], "profile": "smoke", "expected_version": "2.0.0"},
+        # the token where a Canary can put it: its webhook metadata (no headers in the spec)
+        "metadata": {"target": gate[target], "profile": "smoke", "expected_version": "2.0.0",
+                     "token": TOKEN},
     }  # fmt: skip
     deadline = time.monotonic() + DEADLINE_S
     while True:
-        response = httpx.post(f"{gate['base']}/flagger/{hook}", json=payload, headers=_auth(),
-                              timeout=30)  # fmt: skip
+        response = httpx.post(f"{gate['base']}/flagger/{hook}", json=payload, timeout=30)
         if once or response.json().get("state") in ("done", None) or time.monotonic() > deadline:
             return response
         time.sleep(0.5)
@@ -207,6 +208,8 @@ def _runs_api_and_guards(gate: dict[str, str]) -> None:
     # the unreachable target: a verification that ends at once (INCONCLUSIVE)
     body = {"target": gate["dead"], "profile": "smoke", "expected_version": "2.0.0"}
     assert httpx.post(f"{base}/runs", json=body).status_code == 401
+    forged = {"name": "a", "namespace": "b", "metadata": {"target": gate["dead"], "token": "x"}}
+    assert httpx.post(f"{base}/flagger/rollout", json=forged).status_code == 401
     wrong = httpx.post(f"{base}/runs", json=body, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
     outside = httpx.post(f"{base}/runs", json={"target": gate["outside"]}, headers=_auth())
