@@ -30,7 +30,8 @@ def _dead_url() -> str:
 
 
 def _run_action(inputs: dict[str, str], cwd: Path, env: dict[str, str]) -> tuple[int, dict]:
-    """Run the composite action's steps like the runner: bash -e, step outputs, if: always()."""
+    """Run the composite action's steps as the runner does (`bash --noprofile --norc -eo
+    pipefail`, step outputs, `if: always()`)."""
     action = yaml.safe_load((REPO / "action.yml").read_text())
     defaults = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
     values = {f"inputs.{k}": v for k, v in (defaults | inputs).items()}
@@ -52,8 +53,9 @@ def _run_action(inputs: dict[str, str], cwd: Path, env: dict[str, str]) -> tuple
         outputs_file.write_text("")
         step_env = env | {k: _substitute(str(v), values) for k, v in step.get("env", {}).items()}
         step_env |= {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs_file)}
-        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=step_env,
-                              capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]]
+        done = subprocess.run(shell, cwd=cwd, env=step_env, capture_output=True, text=True,
+                              timeout=300, check=False)  # fmt: skip
         if "id" in step:
             outputs[step["id"]] = dict(
                 line.split("=", 1) for line in outputs_file.read_text().splitlines() if line
