@@ -34,9 +34,10 @@ class Gating:
     inconclusive_exit_code: int
     rollback_of: str | None
 
-    def profile(self, profile: str | None, stages: str | None) -> str | None:
-        """``--rollback-of`` implies the rollback profile unless a profile or stages are named."""
-        if self.rollback_of and not profile and not stages:
+    def profile(self, profile: str | None) -> str | None:
+        """``--rollback-of`` implies the rollback profile unless another is named (``--stages``
+        still picks which of its stages run; the reports then say "rollback")."""
+        if self.rollback_of and not profile:
             return "rollback"
         return profile
 

@@ -66,7 +66,7 @@ def verify(
     from postdeploy.runner import record_unchecked, run
 
     gating = gating or Gating({}, 600.0, False, int(ExitCode.INCONCLUSIVE), None)
-    profile = gating.profile(profile, stages)
+    profile = gating.profile(profile)
     setup_logging(verbose=verbose, debug=debug)
     try:
         if problem := gating.check(profile):

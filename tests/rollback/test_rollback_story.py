@@ -49,6 +49,7 @@ def test_preflight_faulty_release_rollback_verified(run_cli, base_env, tmp_path)
     verdict = rolled_back.verdict
     assert verdict["decision"] == "GO"
     assert verdict["target"]["live_version"] == "2.0.0"
+    assert verdict["profile"] == "rollback"
     rollback = next(stage for stage in verdict["stages"] if stage["name"] == "rollback")
     outcomes = {check["id"]: check["outcome"] for check in rollback["checks"]}
     assert outcomes == {
