@@ -9,7 +9,8 @@ fresh per command). Bounded, loopback only. Run:
 2. a backup of its database with its SHA-256 beside it;
 3. ``postdeploy preflight --record --snapshot --backup …`` (read-only database URL) → READY;
 4. the faulty release: unimedia announcing 2.1.0 with ``corrupt_upload``;
-   ``postdeploy verify --on-no-go rollback-hook`` → NO_GO; the hook rolls back as the
+   ``postdeploy verify --stages smoke --on-no-go rollback-hook`` → NO_GO; the hook rolls
+   back as the
    deployment plan says: stop, restore the database from the verified backup, start the
    previous release on the same port;
 5. ``postdeploy verify --rollback-of 2.1.0 --expected-version 2.0.0`` (the rollback
@@ -209,7 +210,7 @@ def main() -> int:
                 "--expected-version",
                 "2.1.0",
                 "--stages",
-                "smoke,data",
+                "smoke",
                 "--on-no-go",
                 f"{PY} {work / 'rollback_hook.py'} {work}",
             ],
