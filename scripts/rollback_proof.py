@@ -10,9 +10,8 @@ fresh per command). Bounded, loopback only. Run:
 3. ``postdeploy preflight --record --snapshot --backup …`` (read-only database URL) → READY;
 4. the faulty release: unimedia announcing 2.1.0 with ``corrupt_upload``;
    ``postdeploy verify --stages smoke --on-no-go rollback-hook`` → NO_GO; the hook rolls
-   back as the
-   deployment plan says: stop, restore the database from the verified backup, start the
-   previous release on the same port;
+   back as the deployment plan says: stop, restore the database from the verified backup,
+   start the previous release on the same port;
 5. ``postdeploy verify --rollback-of 2.1.0 --expected-version 2.0.0`` (the rollback
    profile: rollback, smoke, integration, contracts, data against the snapshot) → GO.
 
