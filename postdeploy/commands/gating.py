@@ -46,10 +46,11 @@ class Gating:
 
         return [RollbackStage(of_version=self.rollback_of)] if self.rollback_of else []
 
-    def check(self, profile: str | None) -> str | None:
+    def check(self, profile: str | None, stages: str | None = None) -> str | None:
         """A usage error, or None."""
-        if profile == "rollback" and not self.rollback_of:
-            return "--profile rollback needs --rollback-of VERSION (the release rolled back)"
+        named = {part.strip() for part in (stages or "").split(",")}
+        if (profile == "rollback" or "rollback" in named) and not self.rollback_of:
+            return "the rollback profile/stage needs --rollback-of VERSION (the release rolled back)"
         return None
 
     def finish(self, outcome: RunOutcome) -> NoReturn:

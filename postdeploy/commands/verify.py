@@ -69,7 +69,7 @@ def verify(
     profile = gating.profile(profile)
     setup_logging(verbose=verbose, debug=debug)
     try:
-        if problem := gating.check(profile):
+        if problem := gating.check(profile, stages):
             raise ConfigError(problem)
         config = load_config(
             config_file=config_file,

@@ -64,5 +64,5 @@ def test_inconclusive_exit_code_and_hook(run_cli, base_env, tmp_path) -> None:
 def test_the_rollback_profile_needs_the_rolled_back_version(run_cli, base_env) -> None:
     result = run_cli("verify", "--profile", "rollback", env=base_env())
     assert result.exit_code == 2
-    assert "error: --profile rollback needs --rollback-of VERSION" in result.stderr
+    assert "error: the rollback profile/stage needs --rollback-of VERSION" in result.stderr
     assert result.verdict["decision"] == "INCONCLUSIVE"
