@@ -50,7 +50,7 @@ class Gating:
         """A usage error, or None."""
         named = {part.strip() for part in (stages or "").split(",")}
         if (profile == "rollback" or "rollback" in named) and not self.rollback_of:
-            return "the rollback profile/stage needs --rollback-of VERSION (the release rolled back)"
+            return "the rollback profile/stage needs --rollback-of VERSION (the rolled-back one)"
         return None
 
     def finish(self, outcome: RunOutcome) -> NoReturn:
