@@ -23,6 +23,8 @@ COMMANDS = {
     "rules": "rules:rules",
     "snapshot": "snapshot:snapshot",
     "contract": "contract:contract",
+    "preflight": "preflight:preflight",
+    "serve": "serve:serve",
 }
 
 

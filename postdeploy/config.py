@@ -31,7 +31,9 @@ __all__ = [
     "GatePolicy",
     "LoadSettings",
     "MonitoringSettings",
+    "ReadinessSettings",
     "Secret",
+    "ServeSettings",
     "SloSettings",
     "SuiteSettings",
     "TargetSettings",
@@ -205,6 +207,42 @@ class MonitoringSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadinessSettings:
+    """``postdeploy preflight``'s thresholds (the ``[preflight]`` table): what "ready" means
+    before a deploy. Ratios are of the whole (disk, memory) or of CPU time (idle)."""
+
+    # The certificate threshold and private CA are the security stage's ([suites]): one
+    # setting, read once, for the check before the deploy and the one after it.
+    cert_min_days: int = 14
+    min_disk_free_ratio: float = 0.15
+    min_memory_available_ratio: float = 0.15
+    min_cpu_idle_ratio: float = 0.20
+    snapshot_max_age_s: float = 24 * 3600.0  # a pre-deploy snapshot older than this is stale
+    backup_max_age_s: float = 24 * 3600.0
+    # PromQL label matchers: the service's scrape job (as the rules use it) and the node
+    # exporter's on its hosts.
+    target_selector: str = 'job="unimedia"'
+    node_selector: str = 'job="node"'
+    ca_file: Path | None = None  # POSTDEPLOY_CA_FILE: a private CA for the certificate check
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """``postdeploy serve``: who may call it, which targets it may verify, how much it queues.
+
+    ``allowed_targets``: base URLs (scheme://host[:port]) a request may name; anything else
+    is refused before a single request reaches it. ``token``: the bearer token callers send
+    (POSTDEPLOY_SERVE_TOKEN). ``answer_within_s``: how long a webhook answer waits for a
+    verification before it says "still running" (below the caller's own timeout).
+    """
+
+    token: Secret | None = None
+    allowed_targets: tuple[str, ...] = ()
+    queue_size: int = 8
+    answer_within_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything one run needs, already validated.
 
@@ -253,6 +291,10 @@ class Config:
         return f"browser path {self.browser_path}"
 
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    readiness: ReadinessSettings = field(default_factory=ReadinessSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    # Shadow mode (--dry-run): everything runs and is reported, the exit code is 0.
+    dry_run: bool = False
 
 
 # --- the file format (pydantic only here, at the boundary) -------------------------------
@@ -351,6 +393,23 @@ class _MonitoringModel(_Strict):
     slo_file: Path | None = None
 
 
+class _PreflightModel(_Strict):
+    min_disk_free_ratio: float = Field(default=0.15, ge=0, lt=1)
+    min_memory_available_ratio: float = Field(default=0.15, ge=0, lt=1)
+    min_cpu_idle_ratio: float = Field(default=0.20, ge=0, lt=1)
+    snapshot_max_age_s: float = Field(default=24 * 3600.0, gt=0)
+    backup_max_age_s: float = Field(default=24 * 3600.0, gt=0)
+    target_selector: str = 'job="unimedia"'
+    node_selector: str = 'job="node"'
+
+
+class _ServeModel(_Strict):
+    allowed_targets: list[str] = Field(default_factory=list)
+    token_env: str | None = None
+    queue_size: int = Field(default=8, ge=1, le=1000)
+    answer_within_s: float = Field(default=5.0, gt=0, le=600)
+
+
 class _FileModel(_Strict):
     target: _TargetModel = _TargetModel()
     browser: _BrowserModel = _BrowserModel()
@@ -363,6 +422,8 @@ class _FileModel(_Strict):
     suites: _SuitesModel = _SuitesModel()
     slo: list[_SloModel] = Field(default_factory=list)
     monitoring: _MonitoringModel = _MonitoringModel()
+    preflight: _PreflightModel = _PreflightModel()
+    serve: _ServeModel = _ServeModel()
 
 
 def password_env_name(username: str) -> str:
@@ -380,7 +441,7 @@ def load_config(
     """Build the run's :class:`Config`: file, then environment, then ``overrides`` (flags).
 
     ``overrides`` keys: url, profile, stages, report_dir, expected_version, timeout_s,
-    zap_active_scan, load_profile.
+    zap_active_scan, load_profile, dry_run.
     Raises :class:`ConfigError` with a one-line message on any invalid input.
     """
     env = dict(os.environ if environ is None else environ)
@@ -425,6 +486,7 @@ def load_config(
         timeout_s=timeout_s,
     )
     browser = env.get(BROWSER_ENV)
+    suites = _suite_settings(model.suites, env, here, base_dir)
     return Config(
         target=target,
         profile=profile,
@@ -441,7 +503,7 @@ def load_config(
             env.get("POSTDEPLOY_BASELINE_DIR"), model.run.baseline_dir, here, here
         ),
         data=_data_settings(model.data, env, here, base_dir),
-        suites=_suite_settings(model.suites, env, here, base_dir),
+        suites=suites,
         deployed_at=_deployed_at(env.get("POSTDEPLOY_DEPLOYED_AT", "")),
         embedded_faults=(env.get("UNIMEDIA_FAULTS") or None) if target.embedded else None,
         run_id=env.get("POSTDEPLOY_RUN_ID") or None,
@@ -449,7 +511,38 @@ def load_config(
         alertmanager_webhooks=_list(env.get("POSTDEPLOY_ALERTMANAGER_WEBHOOKS", "")),
         slack_webhooks=_list(env.get("POSTDEPLOY_SLACK_WEBHOOKS", "")),
         monitoring=_monitoring_settings(model, base_dir),
+        readiness=_readiness_settings(model.preflight, suites),
+        serve=_serve_settings(model.serve, env),
+        dry_run=bool(flags.get("dry_run")),
         environment=env,
+    )
+
+
+def _readiness_settings(model: _PreflightModel, suites: SuiteSettings) -> ReadinessSettings:
+    return ReadinessSettings(
+        cert_min_days=suites.cert_min_days,
+        min_disk_free_ratio=model.min_disk_free_ratio,
+        min_memory_available_ratio=model.min_memory_available_ratio,
+        min_cpu_idle_ratio=model.min_cpu_idle_ratio,
+        snapshot_max_age_s=model.snapshot_max_age_s,
+        backup_max_age_s=model.backup_max_age_s,
+        target_selector=model.target_selector,
+        node_selector=model.node_selector,
+        ca_file=suites.ca_file,
+    )
+
+
+def _serve_settings(model: _ServeModel, env: Mapping[str, str]) -> ServeSettings:
+    allowed = list(model.allowed_targets)
+    if env.get("POSTDEPLOY_SERVE_ALLOWED_TARGETS"):
+        allowed = [p.strip() for p in env["POSTDEPLOY_SERVE_ALLOWED_TARGETS"].split(",")]
+    return ServeSettings(
+        token=_secret_env(env, model.token_env or "POSTDEPLOY_SERVE_TOKEN"),
+        allowed_targets=tuple(
+            _validated_url(url, "serve.allowed_targets entry") for url in allowed if url
+        ),
+        queue_size=model.queue_size,
+        answer_within_s=model.answer_within_s,
     )
 
 

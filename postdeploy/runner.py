@@ -85,13 +85,18 @@ def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = 
     verdict = _verdict(
         config, run_id, started, target_info, [s.name for s in stages], results, error
     )
-    write_reports(verdict, run_dir)
+    write_reports(verdict, run_dir, dry_run=config.dry_run)
     _point_latest(config.report_dir, run_dir)
     return RunOutcome(verdict, run_dir)
 
 
 def record_unchecked(
-    report_dir: Path, error: str, *, profile: str = "smoke", url: str | None = None
+    report_dir: Path,
+    error: str,
+    *,
+    profile: str = "smoke",
+    url: str | None = None,
+    dry_run: bool = False,
 ) -> RunOutcome:
     """Write an INCONCLUSIVE verdict for a run that could not even be configured."""
     run_id = new_run_id()
@@ -100,7 +105,7 @@ def record_unchecked(
     started = datetime.now(UTC)
     stages = PROFILES.get(profile, ("smoke",))
     verdict = _verdict(None, run_id, started, info, list(stages), [], error, profile=profile)
-    write_reports(verdict, run_dir)
+    write_reports(verdict, run_dir, dry_run=dry_run)
     _point_latest(report_dir, run_dir)
     return RunOutcome(verdict, run_dir)
 
@@ -112,7 +117,7 @@ def _finish_unchecked(
     verdict = _verdict(
         config, run_id, started, describe_target(config.target), list(stages), [], error
     )
-    write_reports(verdict, run_dir)
+    write_reports(verdict, run_dir, dry_run=config.dry_run)
     _point_latest(config.report_dir, run_dir)
     return RunOutcome(verdict, run_dir)
 

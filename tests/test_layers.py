@@ -31,7 +31,11 @@ LAYERS: dict[str, int] = {
     # the decision, its renderings, the pipelines that produce it
     "gate": 5,
     "reports": 6,
+    # the rollback verification's stage sits with the stages
+    "rollback": 4,
     "runner": 7, "watch": 7,
+    # the other pipelines: before the deploy, and what the verdict feeds
+    "readiness": 7, "hooks": 7, "serve": 7,
     # the top: the command line
     "commands": 8,
     "cli": 9, "__main__": 9,

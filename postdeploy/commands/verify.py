@@ -9,11 +9,11 @@ import click
 
 from postdeploy.commands.common import (
     ExitCode,
-    exit_with,
     internal_error,
     print_summary,
     setup_logging,
 )
+from postdeploy.commands.gating import Gating, gating_options
 from postdeploy.errors import PostdeployError
 
 __all__ = ["load", "verify"]
@@ -26,7 +26,10 @@ __all__ = ["load", "verify"]
     metavar="URL",
     help="Base URL of the release to verify. Default: start the embedded unimedia.",
 )
-@click.option("--profile", help="smoke (seconds, production-safe) or full (every stage).")
+@click.option(
+    "--profile",
+    help="smoke (seconds, production-safe), full (every stage), or rollback (--rollback-of).",
+)
 @click.option("--stages", metavar="NAME[,NAME…]", help="Run only these stages.")
 @click.option(
     "--config",
@@ -44,6 +47,7 @@ __all__ = ["load", "verify"]
 @click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 @click.option("--load-profile", help="The load stage's profile: quick, standard or soak.")
+@gating_options
 def verify(
     url: str | None,
     profile: str | None,
@@ -55,35 +59,43 @@ def verify(
     verbose: bool,
     debug: bool,
     load_profile: str | None = None,
+    gating: Gating | None = None,
 ) -> None:
     """Verify a deployed release and gate it."""
     from postdeploy.config import load_config
+    from postdeploy.errors import ConfigError
     from postdeploy.runner import record_unchecked, run
 
+    gating = gating or Gating({}, 600.0, False, int(ExitCode.INCONCLUSIVE), None)
+    profile = gating.profile(profile)
     setup_logging(verbose=verbose, debug=debug)
     try:
+        if problem := gating.check(profile, stages):
+            raise ConfigError(problem)
         config = load_config(
             config_file=config_file,
             overrides={
                 "url": url, "profile": profile, "stages": stages, "report_dir": report_dir,
                 "expected_version": expected_version, "timeout_s": timeout_s,
                 "load_profile": load_profile,
+                "dry_run": gating.dry_run,
             },
         )  # fmt: skip
-        outcome = run(config)
+        outcome = run(config, stages=gating.extra_stages())
     except PostdeployError as exc:
         if debug:
             traceback.print_exc()
         outcome = record_unchecked(
-            report_dir or Path("reports"), str(exc), profile=profile or "smoke", url=url
-        )
+            report_dir or Path("reports"), str(exc), profile=profile or "smoke", url=url,
+            dry_run=gating.dry_run,
+        )  # fmt: skip
     except KeyboardInterrupt:
         click.echo("error: interrupted", err=True)
         raise SystemExit(ExitCode.INCONCLUSIVE) from None
     except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
         internal_error()
     print_summary(outcome)
-    exit_with(outcome.verdict.decision)
+    gating.finish(outcome)
 
 
 @click.command()

@@ -18,13 +18,17 @@ from postdeploy.reports.verdict_json import verdict_to_dict, write_verdict_json
 __all__ = ["verdict_to_dict", "write_reports"]
 
 
-def write_reports(verdict: Verdict, run_dir: Path) -> list[Path]:
-    """Write every report of ``verdict`` into ``run_dir``; return their paths."""
+def write_reports(verdict: Verdict, run_dir: Path, *, dry_run: bool = False) -> list[Path]:
+    """Write every report of ``verdict`` into ``run_dir``; return their paths.
+
+    ``dry_run``: shadow mode — the decision is what the gate *would* have said; the
+    reports say so beside it (the exit code was 0 whatever it is).
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
     return [
-        write_verdict_json(verdict, run_dir / "verdict.json"),
+        write_verdict_json(verdict, run_dir / "verdict.json", dry_run=dry_run),
         write_junit(verdict, run_dir / "junit.xml"),
-        write_html(verdict, run_dir / "report.html"),
-        write_markdown(verdict, run_dir / "summary.md"),
+        write_html(verdict, run_dir / "report.html", dry_run=dry_run),
+        write_markdown(verdict, run_dir / "summary.md", dry_run=dry_run),
         *write_allure_metadata(verdict, run_dir),
     ]

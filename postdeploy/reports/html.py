@@ -49,14 +49,20 @@ class FiredTrigger:
     findings: tuple[tuple[int, Finding], ...]
 
 
-def render_html(verdict: Verdict, *, allure_report: str | None = None) -> str:
+def render_html(
+    verdict: Verdict, *, allure_report: str | None = None, dry_run: bool = False
+) -> str:
     """The page for ``verdict``; ``allure_report`` is a relative link to a built Allure report."""
     template = _ENV.get_template("report.html.j2")
-    return template.render(**_context(verdict), allure_report=allure_report)
+    return template.render(**_context(verdict), allure_report=allure_report, dry_run=dry_run)
 
 
-def write_html(verdict: Verdict, path: Path, *, allure_report: str | None = None) -> Path:
-    path.write_text(render_html(verdict, allure_report=allure_report), encoding="utf-8")
+def write_html(
+    verdict: Verdict, path: Path, *, allure_report: str | None = None, dry_run: bool = False
+) -> Path:
+    path.write_text(
+        render_html(verdict, allure_report=allure_report, dry_run=dry_run), encoding="utf-8"
+    )
     return path
 
 

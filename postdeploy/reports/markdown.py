@@ -48,7 +48,9 @@ _ENV = Environment(
 )
 
 
-def render_markdown(verdict: Verdict, *, report_link: str | None = "report.html") -> str:
+def render_markdown(
+    verdict: Verdict, *, report_link: str | None = "report.html", dry_run: bool = False
+) -> str:
     """The summary; ``report_link`` is where the HTML page is (relative or absolute)."""
     return _ENV.get_template("summary.md.j2").render(
         v=verdict,
@@ -61,9 +63,10 @@ def render_markdown(verdict: Verdict, *, report_link: str | None = "report.html"
         top=verdict.reasons[:TOP_FINDINGS],
         more=max(0, len(verdict.reasons) - TOP_FINDINGS),
         report_link=report_link,
+        dry_run=dry_run,
     )
 
 
-def write_markdown(verdict: Verdict, path: Path) -> Path:
-    path.write_text(render_markdown(verdict), encoding="utf-8")
+def write_markdown(verdict: Verdict, path: Path, *, dry_run: bool = False) -> Path:
+    path.write_text(render_markdown(verdict, dry_run=dry_run), encoding="utf-8")
     return path

@@ -17,12 +17,14 @@ __all__ = ["SCHEMA_PATH", "verdict_to_dict", "write_verdict_json"]
 SCHEMA_PATH = Path(__file__).with_name("verdict.schema.json")
 
 
-def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
-    """The JSON document of ``verdict`` (plain types only)."""
+def verdict_to_dict(verdict: Verdict, *, dry_run: bool = False) -> dict[str, Any]:
+    """The JSON document of ``verdict`` (plain types only). ``dry_run``: ``decision`` is the
+    would-be decision of a shadow run, which gated nothing."""
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": verdict.run_id,
         "decision": verdict.decision.value,
+        "dry_run": dry_run,
         "profile": verdict.profile,
         "started_at": verdict.started_at.isoformat(timespec="seconds"),
         "finished_at": verdict.finished_at.isoformat(timespec="seconds"),
@@ -48,9 +50,10 @@ def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def write_verdict_json(verdict: Verdict, path: Path) -> Path:
+def write_verdict_json(verdict: Verdict, path: Path, *, dry_run: bool = False) -> Path:
     """Write atomically: a pipeline polling for the file never reads half of it."""
     partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(verdict_to_dict(verdict), indent=2) + "\n", encoding="utf-8")
+    document = verdict_to_dict(verdict, dry_run=dry_run)
+    partial.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     partial.replace(path)
     return path

@@ -45,6 +45,7 @@ ENTRY_POINT_GROUP = "postdeploy.stages"
 # The names the design reserves; only registered ones can run.
 KNOWN_STAGE_NAMES = (
     "smoke", "integration", "contracts", "data", "e2e", "load", "security", "monitoring",
+    "rollback",
 )  # fmt: skip
 
 #: The smoke suite, as ``verify`` runs it and as the watch reruns it. It answers in seconds;
@@ -69,6 +70,9 @@ BUILTIN_STAGES: tuple[Stage, ...] = (
 PROFILES: dict[str, tuple[str, ...]] = {
     "smoke": ("smoke",),
     "full": tuple(stage.name for stage in BUILTIN_STAGES),
+    # After a rollback (`verify --rollback-of VERSION`, which supplies the rollback stage):
+    # the previous release is back, works, keeps its contract and its data.
+    "rollback": ("rollback", "smoke", "integration", "contracts", "data"),
 }
 
 

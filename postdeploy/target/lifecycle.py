@@ -46,6 +46,7 @@ def live_target(
     scrape_interval_s: float = 1.0,
     faults: str | None = None,
     environment: Mapping[str, str] | None = None,
+    prometheus_rules: str | None = None,
 ) -> Iterator[LiveTarget]:
     """The configured target as it is, or an embedded unimedia (stopped on exit).
 
@@ -55,6 +56,8 @@ def live_target(
     the monitoring stage says in one line that production metrics were not checked.
     ``faults`` and ``environment`` go to the embedded unimedia (see
     :class:`~postdeploy.target.embedded.EmbeddedUnimedia`); a run passes its Config's.
+    ``prometheus_rules``: an alerting-rules file for that Prometheus to load (preflight
+    checks that the watch's Prometheus has the rollback-trigger rules, as production should).
     """
     if not settings.embedded:
         yield LiveTarget(settings)
@@ -81,6 +84,7 @@ def live_target(
             unimedia=address,
             scrape_interval_s=scrape_interval_s,
             log_path=run_dir / "prometheus.log",
+            rules=prometheus_rules,
         ) as server:
             yield LiveTarget(dataclasses.replace(t, prometheus_url=server.url), server)
 

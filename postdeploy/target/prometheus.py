@@ -64,10 +64,12 @@ def prometheus_config(
     unimedia: str,
     node_exporter: str | None,
     scrape_interval_s: float,
+    rule_files: Sequence[str] = (),
 ) -> str:
     """The generated ``prometheus.yml`` (JSON is valid YAML: no templating of untrusted text).
 
-    ``unimedia`` and ``node_exporter`` are ``host:port`` scrape addresses.
+    ``unimedia`` and ``node_exporter`` are ``host:port`` scrape addresses; ``rule_files``
+    are alerting-rules files Prometheus loads (as a production one has them loaded).
     """
     interval = _duration(scrape_interval_s)
     scrapes = [
@@ -88,6 +90,8 @@ def prometheus_config(
         },
         "scrape_configs": scrapes,
     }
+    if rule_files:
+        config["rule_files"] = list(rule_files)
     return json.dumps(config, indent=2) + "\n"
 
 
@@ -117,12 +121,15 @@ class EmbeddedPrometheus:
         log_path: Path | None = None,
         node_exporter: bool = True,
         binary: str | None = None,
+        rules: str | None = None,
     ) -> None:
+        """``rules``: the text of an alerting-rules file to load (``postdeploy rules``)."""
         self._unimedia = unimedia
         self._scrape_interval_s = scrape_interval_s
         self._log_path = log_path
         self._want_node_exporter = node_exporter
         self._binary = binary if binary is not None else find_prometheus()
+        self._rules = rules
         self._workdir: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._exporter: subprocess.Popen[bytes] | None = None
@@ -146,11 +153,16 @@ class EmbeddedPrometheus:
         self._workdir = Path(tempfile.mkdtemp(prefix="postdeploy-prometheus-"))
         self.node_exporter = self._start_node_exporter()
         config = self._workdir / "prometheus.yml"
+        rule_files = []
+        if self._rules is not None:
+            (self._workdir / "rules.yml").write_text(self._rules, encoding="utf-8")
+            rule_files.append(str(self._workdir / "rules.yml"))
         config.write_text(
             prometheus_config(
                 unimedia=self._unimedia,
                 node_exporter=self.node_exporter,
                 scrape_interval_s=self._scrape_interval_s,
+                rule_files=rule_files,
             ),
             encoding="utf-8",
         )
