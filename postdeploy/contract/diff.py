@@ -130,10 +130,12 @@ class _Differ:
                          f"{location} parameter {name!r} serialised as "
                          f"{'/'.join(shape_was)} → {'/'.join(shape_now)}",
                          list(shape_was), list(shape_now))  # fmt: skip
-            self.schemas.compare(
-                _param_schema(old_param), _param_schema(new_param),
-                json_path(where, "schema"), Direction.REQUEST,
-            )  # fmt: skip
+            if "content" in old_param or "content" in new_param:
+                self.schemas.compare(_param_schema(old_param), _param_schema(new_param),
+                                     json_path(where, "schema"), Direction.REQUEST)  # fmt: skip
+            else:
+                self.schemas.compare_parameter(_param_schema(old_param), _param_schema(new_param),
+                                               json_path(where, "schema"))  # fmt: skip
 
     def _compare_sent_parameter(
         self, location: str, old: tuple[dict[str, Any], str] | None,
@@ -178,6 +180,9 @@ class _Differ:
         if not received and required and old_body.get("required") is not True:
             self.add("request-body-became-required", json_path(where, "required"),
                      "request body is now required", False, True)  # fmt: skip
+        elif not received and not required and old_body.get("required") is True:
+            self.add("request-body-became-optional", json_path(where, "required"),
+                     "request body is now optional", True, False)  # fmt: skip
         if received and old_body.get("required") is True and not required:
             self.add("response-body-schema-removed", json_path(where, "required"),
                      "request body no longer always sent", True, False)  # fmt: skip
@@ -191,10 +196,28 @@ class _Differ:
         covered by a new range (``application/*``) is compared with it."""
         old_content = {_media_key(k): v for k, v in (old or {}).items()}
         new_content = {_media_key(k): v for k, v in (new or {}).items()}
+        # application/json and application/json;charset=utf-8 are one type to a client,
+        # when each side has exactly one of that type
+        for gone in sorted(old_content.keys() - new_content.keys()):
+            bare = gone.split(";")[0]
+            came = [m for m in new_content.keys() - old_content.keys() if m.split(";")[0] == bare]
+            olds = [m for m in old_content if m.split(";")[0] == bare]
+            if len(came) == 1 and len(olds) == 1:
+                new_content[gone] = new_content.pop(came[0])
         request = direction is Direction.REQUEST
         side = "request" if request else "response"
+        narrowed: set[str] = set()
         for media in sorted(old_content.keys() - new_content.keys()):
             at = json_path(where, media)
+            inside = sorted(m for m in new_content.keys() - old_content.keys()
+                            if _covering(m, {media}))  # fmt: skip
+            if not request and inside:
+                # a range the server no longer needs: it now says exactly what it sends
+                for specific in inside:
+                    narrowed.add(specific)
+                    self._compare_media(old_content[media], new_content[specific],
+                                        json_path(where, specific), direction, success)  # fmt: skip
+                continue
             cover = _covering(media, new_content.keys() - old_content.keys())
             if cover is not None:
                 if request or success:
@@ -207,7 +230,7 @@ class _Differ:
                 verb = "accepted" if request else "returned"
                 self.add(f"{side}-media-type-removed", at, f"{media} no longer {verb}", media,
                          None)  # fmt: skip
-        for media in sorted(new_content.keys() - old_content.keys()):
+        for media in sorted(new_content.keys() - old_content.keys() - narrowed):
             if any(_covering(gone, {media}) for gone in old_content.keys() - new_content.keys()):
                 continue  # reported above, as the range that took over
             verb = "accepted" if request else "returned"

@@ -106,6 +106,8 @@ _TABLE = (
     Rule("request-body-became-required", B, "an optional request body became required",
          "old clients that omit it are rejected", "oasdiff ERR; openapi-diff breaking"),
     Rule("request-body-added", I, "an optional request body", "additive"),
+    Rule("request-body-became-optional", I, "a required request body became optional",
+         "accepts more", "oasdiff INFO"),
     Rule("request-body-removed", W, "the request body is no longer declared",
          "a server that ignores the body fails nothing, but what old clients send is dropped "
          "unread", "oasdiff ERR: we differ, the request itself still succeeds"),

@@ -140,8 +140,25 @@ class SchemaView:
 
 
 def canonical(value: Any) -> str:
-    """A stable text for any JSON value (enum values, ``if`` conditions, fingerprints)."""
+    """A stable text for any JSON value (enum values, ``if`` conditions, fingerprints);
+    ``1.0`` and ``1`` are one JSON Schema value, so they are one text."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        value = int(value)
+    elif isinstance(value, list | dict):
+        value = _integral(value)
     return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def _integral(value: Any, depth: int = 0) -> Any:
+    if depth > 64:
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {key: _integral(item, depth + 1) for key, item in value.items()}
+    return value
 
 
 def view(spec: Spec, node: Any, _chain: tuple[int, ...] = ()) -> SchemaView:

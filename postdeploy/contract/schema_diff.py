@@ -106,6 +106,29 @@ class SchemaDiffer:
         if len(self.changes) == before:
             self._clean.add(key)
 
+    def compare_parameter(self, old_node: Any, new_node: Any, where: str) -> None:
+        """A parameter's schema (request side). On the wire every query, path, header and
+        cookie value is text: a scalar type that became ``string`` accepts every value old
+        clients sent ("5" is a string), so it is a widening, not a type change."""
+        if old_node is None or new_node is None:
+            return
+        old, new = view(self.old, old_node), view(self.new, new_node)
+        scalars = {"integer", "number", "boolean", "string"}
+        if new.types == frozenset({"string"}) and old.types and old.types <= scalars and (
+            old.types != new.types and not old.unions and not new.unions
+        ):
+            shown = _show_types(old.types)
+            self.add("request-type-widened", json_path(where, "type"),
+                     f"type {shown} → string: a parameter is text on the wire, every old "
+                     "value is still accepted", shown, "string")  # fmt: skip
+            as_text = old.clone()
+            as_text.types, as_text.format = new.types, new.format
+            holder = object()
+            as_text.node_id = id(holder)
+            self._effective[(id(holder), -1)] = ((holder, old), as_text)
+            old = as_text
+        self.compare_views(old, new, where, Direction.REQUEST, 0)
+
     def dry_run(self, action: Callable[[], None]) -> list[Change]:
         """What ``action`` would report, without reporting it."""
         saved, self.changes = self.changes, []
@@ -254,8 +277,9 @@ class SchemaDiffer:
             else:
                 report("pattern", bool(came), was, now)
         if old.multiple_of != new.multiple_of:
+            # multiples of 4 are multiples of 2, not the other way round
             tighter = new.multiple_of is not None and (
-                old.multiple_of is None or (new.multiple_of / old.multiple_of) % 1 != 0
+                old.multiple_of is None or (old.multiple_of / new.multiple_of) % 1 != 0
             )
             report("multipleOf", tighter, _n(old.multiple_of), _n(new.multiple_of))
         if old.unique_items != new.unique_items:
@@ -538,11 +562,20 @@ class SchemaDiffer:
         new_keyword = new.unions[0].keyword if new.unions else None
         keyword = new_keyword or old_keyword or "oneOf"
         pairs, lost, gained = _match_branches(old_branches, new_branches)
+        tries = len(old_branches) * len(new_branches) <= _MAX_PAIRINGS
         for old_index, new_index in pairs:
             at = json_path(where, keyword, new_index) if new_keyword else where
-            self.compare_views(old_branches[old_index], new_branches[new_index], at, direction,
-                               depth + 1)  # fmt: skip
-        tries = len(old_branches) * len(new_branches) <= _MAX_PAIRINGS
+            branch, partner = old_branches[old_index], new_branches[new_index]
+            if not (request and tries and len(new_branches) > 1):
+                self.compare_views(branch, partner, at, direction, depth + 1)
+                continue
+            found = self.dry_run(lambda b=branch, p=partner, a=at: self.compare_views(
+                b, p, a, direction, depth + 1))  # fmt: skip
+            if any(change.breaking for change in found) and self._partitioned(
+                branch, new_branches, direction, depth, at
+            ):
+                found = [change for change in found if not change.breaking]
+            self.changes.extend(found)
         for index in lost:
             label = _branch_label(old_branches[index], index)
             at = json_path(where, old_keyword, index) if old_keyword else where
@@ -598,7 +631,32 @@ class SchemaDiffer:
             if found is not None:
                 self.changes.extend(c for c in found if c.level is Level.WARNING)
                 return True
-        return False
+        return self._partitioned(branch, others, direction, depth, at)
+
+    def _partitioned(
+        self, branch: SchemaView, news: list[SchemaView], direction: Direction, depth: int,
+        at: str,
+    ) -> bool:  # fmt: skip
+        """Do several new branches together take every value of ``branch``, split by the
+        values of one enum (``kind: [a, b]`` into a branch for ``a`` and one for ``b``)?"""
+        place: str | None = None
+        wanted: set[str] = set()
+        offered: set[str] = set()
+        for other in news:
+            found = self.dry_run(lambda o=other: self.compare_views(branch, o, at, direction,
+                                                                    depth + 1))  # fmt: skip
+            broken = [change for change in found if change.breaking]
+            if not broken:
+                return True
+            if len(broken) != 1 or broken[0].rule != "request-enum-narrowed":
+                continue
+            (change,) = broken
+            if change.old is None or (place is not None and change.path != place):
+                continue
+            place = change.path
+            wanted = {canonical(v) for v in change.old}
+            offered |= {canonical(v) for v in change.new or ()}
+        return place is not None and wanted <= offered
 
     def _allowed(
         self, branch: SchemaView, olds: list[SchemaView], direction: Direction, depth: int
@@ -728,6 +786,9 @@ def _match_branches(
 
     pair_by(lambda v: v.ref.rsplit("/", 1)[-1] if v.ref else None)
     pair_by(lambda v: v.title)
+    # shape: first with what each branch requires (branches alike but for it, reordered,
+    # pair with their own), then without
+    pair_by(lambda v: _fingerprint(v) + json.dumps([sorted(v.properties), sorted(v.required)]))
     pair_by(lambda v: _fingerprint(v) + json.dumps(sorted(v.properties)))
     if len(free_old) == 1 and len(free_new) == 1:
         pairs.append((free_old.pop(), free_new.pop()))
