@@ -11,26 +11,29 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from postdeploy.commands.common import ExitCode, one_line_errors
-from postdeploy.config import Config
-from postdeploy.contract.baseline import write_contract_baseline
-from postdeploy.contract.examples import EXAMPLES, example_media, perform
-from postdeploy.contract.load import SpecTooComplex
-from postdeploy.errors import ConfigError, TargetError
-from postdeploy.runid import new_run_id, run_tag
-from postdeploy.target.access import preflight
-from postdeploy.target.client import login, new_client
-from postdeploy.target.lifecycle import started_target
+
+if TYPE_CHECKING:
+    from postdeploy.config import Config
 
 __all__ = ["contract", "record_contract_baseline"]
 
 
 def record_contract_baseline(config: Config, path: Path | None = None) -> tuple[Path, int]:
     """Fetch the release's OpenAPI, record every example exchange; return (file, examples)."""
+    # imported here: `contract diff` needs none of it, and a pipeline runs it often
+    from postdeploy.contract.baseline import write_contract_baseline
+    from postdeploy.contract.examples import EXAMPLES, example_media, perform
+    from postdeploy.errors import ConfigError, TargetError
+    from postdeploy.runid import new_run_id, run_tag
+    from postdeploy.target.access import preflight
+    from postdeploy.target.client import login, new_client
+    from postdeploy.target.lifecycle import started_target
+
     path = path or Path(os.environ.get("POSTDEPLOY_BASELINE_DIR") or "baselines") / "contract.json"
     with (
         tempfile.TemporaryDirectory(prefix="postdeploy-baseline-") as scratch,
@@ -59,6 +62,8 @@ def record_contract_baseline(config: Config, path: Path | None = None) -> tuple[
 
 
 def _record(example: Any, path: str, response: Any) -> dict[str, Any]:
+    from postdeploy.errors import TargetError
+
     if response.status_code >= 400:
         raise TargetError(
             f"recording example {example.name!r}: {path} answered HTTP {response.status_code}"
@@ -103,7 +108,7 @@ def diff(old: Path, new: Path, output: str, fail_on: str, ignore_file: Path | No
     Exit 1 when a change at or above --fail-on is found (and not ignored), 0 when there is
     none, 2 when a file cannot be read or compared (nothing was judged: never 0 or 1).
     """
-    from postdeploy.contract import Level, diff_specs, load_spec
+    from postdeploy.contract import Level, SpecTooComplex, diff_specs, load_spec
     from postdeploy.contract.ignore import apply_ignores, read_ignore_file
     from postdeploy.contract.render import Report, render
 

@@ -7,7 +7,7 @@ nowhere, a part of the wrong type, a file too large or nested too deep — is a
 stage into an error: a diff of a document we could not read is no evidence of
 compatibility, and a traceback's exit code must never be read as a verdict.
 
-After parsing, one pass (:func:`_normalise`) makes YAML's extra freedoms plain JSON data:
+After parsing YAML, one pass (:func:`_normalise`) makes its extra freedoms plain JSON data:
 keys become strings (YAML reads ``200:`` as an integer), dates and binary become strings,
 and aliases stay *shared* (never copied, so an alias bomb stays small) but may not form a
 cycle. The same pass bounds the nesting depth (:data:`~postdeploy.contract.limits.MAX_NESTING`).
@@ -91,12 +91,13 @@ def parse_spec(text: str, source: str) -> Spec:
         raise SpecTooComplex(f"{source}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
     document: Any
     try:
+        # JSON needs no normalising: string keys, JSON values, nothing shared; and its
+        # parser refuses nesting deeper than the interpreter's stack (RecursionError)
         document = json.loads(text)
     except RecursionError:
         raise SpecTooComplex(f"{source}: nested too deeply to read") from None
     except ValueError:
-        document = _parse_yaml(text, source)
-    document = _normalise(document, source)
+        document = _normalise(_parse_yaml(text, source), source)
     if not isinstance(document, dict):
         raise SpecError(f"{source}: not an OpenAPI document (top level is not a mapping)")
     version = str(document.get("openapi", ""))

@@ -37,6 +37,7 @@ __all__ = [
     "Union",
     "canonical",
     "merge",
+    "ref_name",
     "view",
 ]
 
@@ -164,22 +165,30 @@ def _integral(value: Any, depth: int = 0) -> Any:
 def view(spec: Spec, node: Any, _chain: tuple[int, ...] = ()) -> SchemaView:
     """The normalised view of ``node`` (a schema, possibly a ``$ref``), cached per spec.
 
+    Every ``$ref`` to a schema shares that schema's one view (so a component used a
+    thousand times is normalised once); :func:`ref_name` says which name a node refers by.
     ``_chain`` holds the nodes whose ``allOf`` is being expanded, to recognise one that
-    includes itself; the cache makes an ``allOf`` reached many times cost one expansion.
+    includes itself.
     """
     cached = spec.views.get(id(node))
     if cached is not None:
         return cached[1]
-    target, ref = spec.resolve(node)
-    if target is False:
-        result = SchemaView(types=frozenset(), ref=ref, node_id=id(target))
+    target = spec.resolve(node)[0] if isinstance(node, dict) and "$ref" in node else node
+    if target is not node:
+        result = view(spec, target, _chain)
+    elif target is False:
+        result = SchemaView(types=frozenset(), node_id=id(target))
     elif not isinstance(target, dict):
-        result = SchemaView(ref=ref, node_id=id(target), empty=True)
+        result = SchemaView(node_id=id(target), empty=True)
     else:
         result = _view_of(spec, target, (*_chain, id(target)))
-        result.ref = ref
     spec.views[id(node)] = (node, result)
     return result
+
+
+def ref_name(spec: Spec, node: Any) -> str | None:
+    """The last ``$ref`` followed from ``node`` (``#/components/schemas/Cat``), if any."""
+    return spec.resolve(node)[1] if isinstance(node, dict) and "$ref" in node else None
 
 
 def _view_of(spec: Spec, node: dict[str, Any], chain: tuple[int, ...]) -> SchemaView:
@@ -213,7 +222,7 @@ def _view_of(spec: Spec, node: dict[str, Any], chain: tuple[int, ...]) -> Schema
             inner = view(spec, kept[0], chain)
             merge(result, inner, keep)
             result.nullable = nullable or inner.nullable
-            result.ref = result.ref or inner.ref
+            result.ref = result.ref or ref_name(spec, kept[0]) or inner.ref
         elif kept:
             result.unions.append(Union(keyword, tuple(kept)))
     result.empty = result.empty and not conjuncts and not result.unions
@@ -241,21 +250,51 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+_COUNTS = frozenset((*UPPER_BOUNDS, *LOWER_BOUNDS))
+_SUBSCHEMAS = frozenset(SUBSCHEMA_KEYWORDS)
+_RARE = frozenset({
+    "enum", "const", "required", "additionalProperties", "prefixItems", "readOnly",
+    "writeOnly", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "pattern",
+    "multipleOf", "uniqueItems", "if", "then", "else", "dependentRequired",
+    "dependentSchemas", "patternProperties", "contentMediaType", "contentEncoding",
+    "discriminator", "title", "nullable",
+})  # fmt: skip
+
+
 def _own(node: dict[str, Any]) -> SchemaView:
+    """The node's own keywords. Most schemas use two or three of them, so the keywords
+    present are looked at, not every keyword there is."""
     result = SchemaView()
-    result.empty = not (set(node) - _DOC_ONLY)
+    keys = node.keys()
+    result.empty = not (keys - _DOC_ONLY)
     types = _types(node)
     if types is not None and "null" in types:
         result.nullable = True
         types = types - _NULL
-    if types is None and any(k in node for k in ("properties", "additionalProperties")):
+    if types is None and ("properties" in node or "additionalProperties" in node):
         types = frozenset({"object"})
-    if types is None and any(k in node for k in ("items", "prefixItems")):
+    if types is None and ("items" in node or "prefixItems" in node):
         types = frozenset({"array"})
     result.types = types
-    result.nullable = result.nullable or node.get("nullable") is True
     fmt = node.get("format")
     result.format = fmt if isinstance(fmt, str) else None
+    props = node.get("properties")
+    result.properties = dict(props) if isinstance(props, dict) else {}
+    result.items = node.get("items")
+    for key in keys & _COUNTS:
+        value = _number(node[key])
+        if value is not None:
+            result.counts[key] = value
+    for key in keys & _SUBSCHEMAS:
+        if node[key] is not True:
+            result.subschemas[key] = [node[key]]
+    if keys & _RARE:
+        _rare(node, result)
+    return result
+
+
+def _rare(node: dict[str, Any], result: SchemaView) -> None:
+    result.nullable = result.nullable or node.get("nullable") is True
     if isinstance(node.get("enum"), list):
         values = [v for v in node["enum"] if not (v is None and node.get("nullable"))]
         if None in values:
@@ -266,31 +305,21 @@ def _own(node: dict[str, Any]) -> SchemaView:
         const = frozenset({canonical(node["const"])}) if node["const"] is not None else frozenset()
         result.nullable = result.nullable or node["const"] is None
         result.enum = const if result.enum is None else result.enum & const
-    props = node.get("properties")
-    result.properties = dict(props) if isinstance(props, dict) else {}
     required = node.get("required")
     if isinstance(required, list):
         result.required = frozenset(r for r in required if isinstance(r, str))
     additional = node.get("additionalProperties", True)
     result.additional = False if additional is False else additional
-    result.items = node.get("items")
     prefix = node.get("prefixItems")
     result.prefix_items = tuple(prefix) if isinstance(prefix, list) else None
     result.read_only = node.get("readOnly") is True
     result.write_only = node.get("writeOnly") is True
-    for key in (*UPPER_BOUNDS, *LOWER_BOUNDS):
-        value = _number(node.get(key))
-        if value is not None:
-            result.counts[key] = value
     result.maximum = _bound(node, "maximum", "exclusiveMaximum")
     result.minimum = _bound(node, "minimum", "exclusiveMinimum")
     pattern = node.get("pattern")
     result.patterns = frozenset([pattern]) if isinstance(pattern, str) else frozenset()
     result.multiple_of = _number(node.get("multipleOf"))
     result.unique_items = node.get("uniqueItems") is True
-    for key in SUBSCHEMA_KEYWORDS:
-        if key in node and node[key] is not True:
-            result.subschemas[key] = [node[key]]
     if any(key in node for key in ("if", "then", "else")):
         result.conditionals.append((node.get("if"), node.get("then"), node.get("else")))
     dependent = node.get("dependentRequired")
@@ -317,7 +346,6 @@ def _own(node: dict[str, Any]) -> SchemaView:
         result.discriminator = Discriminator(name if isinstance(name, str) else None, tuple(pairs))
     title = node.get("title")
     result.title = title if isinstance(title, str) else None
-    return result
 
 
 def _bound(node: dict[str, Any], inclusive_key: str, exclusive_key: str) -> Bound | None:

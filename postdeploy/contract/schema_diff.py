@@ -4,12 +4,13 @@ The same change is safe on one side and breaking on the other: a new enum value 
 server accepts, and more a client must understand. Every comparison names its rule (see
 :mod:`postdeploy.contract.rules`) and the JSON path where it happened.
 
-Bounded, whatever the input (issue 16): a pair of schemas compared once without a
-difference is remembered (so a component used by a thousand operations, or a YAML alias
-reached a billion ways, is walked once), a pair already being compared further up is
-recursion and stops there, and both the nesting depth and the total number of pairs
-compared are limited (:mod:`postdeploy.contract.limits`) — past them the diff is
-:class:`~postdeploy.contract.load.SpecTooComplex`, never a hang.
+Bounded, whatever the input (issue 16): a pair of schemas compared once is remembered with
+what it reported, and the same pair met again elsewhere reports the same changes at its
+own path without being walked again (so a component used by a thousand operations, or a
+YAML alias reached a billion ways, is walked once); a pair already being compared further
+up is recursion and stops there; and both the nesting depth and the total work — pairs
+compared plus changes reported — are limited (:mod:`postdeploy.contract.limits`): past
+them the diff is :class:`~postdeploy.contract.load.SpecTooComplex`, never a hang.
 
 Unions are compared branch by branch, after distributing the rest of the schema over the
 branches (``base and (A or B)`` is ``(base and A) or (base and B)``), so wrapping an object into
@@ -36,6 +37,7 @@ from postdeploy.contract.schema import (
     SchemaView,
     canonical,
     merge,
+    ref_name,
     view,
 )
 
@@ -63,9 +65,15 @@ class SchemaDiffer:
         self.operation = ""
         self.steps = 0
         self.max_steps = max_steps
-        self._clean: set[tuple[int, int, Direction]] = set()
-        self._active: set[tuple[int, int, Direction]] = set()
+        # pairs compared to the end: where, what they reported (and both views, kept alive
+        # so that the ids in the key stay theirs)
+        self._done: dict[tuple[int, int, Direction], tuple[str, list[Change], Any]] = {}
+        # pairs being compared, by their place on the stack; and per stack frame, the
+        # lowest place a recursion inside it went back to
+        self._active: dict[tuple[int, int, Direction], int] = {}
+        self._stack: list[list[Any]] = []
         self._effective: dict[tuple[int, int], tuple[Any, SchemaView]] = {}
+        self._visible_cache: dict[tuple[int, bool], tuple[SchemaView, dict[str, Any]]] = {}
 
     def add(self, rule: str, path: str, message: str, old: Any = None, new: Any = None) -> None:
         self.changes.append(Change(rule, self.operation, path, message, old, new))
@@ -85,26 +93,53 @@ class SchemaDiffer:
         self, old: SchemaView, new: SchemaView, where: str, direction: Direction, depth: int
     ) -> None:
         key = (old.node_id, new.node_id, direction)
-        if key in self._clean or key in self._active:
-            return  # compared before without a difference, or recursion: compared above
+        done = self._done.get(key)
+        if done is not None:
+            self._replay(done, where)
+            return
+        position = self._active.get(key)
+        if position is not None:
+            # recursion: this pair is being compared further up; what lies between that
+            # comparison and this one is incomplete without it, so it is not remembered
+            frame = self._stack[-1]
+            frame[1] = min(frame[1], position)
+            return
         if depth > MAX_SCHEMA_DEPTH:
             raise SpecTooComplex(
                 f"{self.new.source}: schemas nested more than {MAX_SCHEMA_DEPTH} deep at {where}"
             )
-        self.steps += 1
+        self._count(1)
+        before = len(self.changes)
+        index = len(self._stack)
+        self._active[key] = index
+        self._stack.append([key, index])
+        try:
+            self._compare(old, new, where, direction, depth)
+        finally:
+            del self._active[key]
+            _, reached = self._stack.pop()
+            if self._stack:
+                self._stack[-1][1] = min(self._stack[-1][1], reached)
+        if reached >= index:
+            # complete: the same pair elsewhere gets the same changes, at its own path
+            self._done[key] = (where, self.changes[before:], (old, new))
+
+    def _replay(self, done: tuple[str, list[Change], Any], where: str) -> None:
+        base, changes, _ = done
+        self._count(len(changes))
+        cut = len(base)
+        self.changes.extend(
+            Change(c.rule, self.operation, where + c.path[cut:], c.message, c.old, c.new)
+            for c in changes
+        )
+
+    def _count(self, steps: int) -> None:
+        self.steps += max(steps, 1)
         if self.steps > self.max_steps:
             raise SpecTooComplex(
                 f"{self.old.source} → {self.new.source}: more than {self.max_steps} schema "
                 "comparisons (aliases or $refs that multiply); not compared"
             )
-        before = len(self.changes)
-        self._active.add(key)
-        try:
-            self._compare(old, new, where, direction, depth)
-        finally:
-            self._active.discard(key)
-        if len(self.changes) == before:
-            self._clean.add(key)
 
     def compare_parameter(self, old_node: Any, new_node: Any, where: str) -> None:
         """A parameter's schema (request side). On the wire every query, path, header and
@@ -114,8 +149,11 @@ class SchemaDiffer:
             return
         old, new = view(self.old, old_node), view(self.new, new_node)
         scalars = {"integer", "number", "boolean", "string"}
-        if new.types == frozenset({"string"}) and old.types and old.types <= scalars and (
-            old.types != new.types and not old.unions and not new.unions
+        if (
+            new.types == frozenset({"string"})
+            and old.types
+            and old.types <= scalars
+            and (old.types != new.types and not old.unions and not new.unions)
         ):
             shown = _show_types(old.types)
             self.add("request-type-widened", json_path(where, "type"),
@@ -290,8 +328,8 @@ class SchemaDiffer:
     ) -> None:
         request = direction is Direction.REQUEST
         # readOnly properties never appear in requests, writeOnly ones never in responses
-        old_props = _visible(self.old, old, request)
-        new_props = _visible(self.new, new, request)
+        old_props = self._visible(self.old, old, request)
+        new_props = self._visible(self.new, new, request)
         side = "request" if request else "response"
         if request and old.additional is not False and new.additional is False:
             self.add("request-additional-properties-forbidden",
@@ -324,14 +362,24 @@ class SchemaDiffer:
                 self.add("request-property-became-required", json_path(where, "required"),
                          f"request property {name!r} is now required", False, True)  # fmt: skip
         for name in sorted(old_props.keys() & new_props.keys()):
-            at = json_path(where, "properties", name)
             was, now = name in old.required, name in new.required
             if was != now:
                 rule = f"{side}-property-became-{'required' if now else 'optional'}"
                 self.add(rule, json_path(where, "required"),
                          f"{side} property {name!r} is now {'required' if now else 'optional'}",
                          was, now)  # fmt: skip
-            self.compare(old_props[name], new_props[name], at, direction, depth + 1)
+            old_prop, new_prop = old_props[name], new_props[name]
+            if _same_leaf(old_prop, new_prop):
+                continue  # most properties: the same few keywords, nothing referred to
+            self.compare(old_prop, new_prop, json_path(where, "properties", name), direction,
+                         depth + 1)  # fmt: skip
+
+    def _visible(self, spec: Spec, schema: SchemaView, request: bool) -> dict[str, Any]:
+        key = (id(schema), request)
+        found = self._visible_cache.get(key)
+        if found is None:
+            found = self._visible_cache[key] = (schema, _visible(spec, schema, request))
+        return found[1]
 
     def _twin(self, removed: Any, candidates: dict[str, Any], added: list[str]) -> str | None:
         """A newly added property with the same schema: the likely new name of ``removed``."""
@@ -541,7 +589,8 @@ class SchemaDiffer:
                     base.discriminator = None
                     inner = view(spec, branch)
                     merge(base, inner, base.keep)
-                    base.ref, base.title = inner.ref, inner.title or schema.title
+                    base.ref = ref_name(spec, branch) or inner.ref
+                    base.title = inner.title or schema.title
                 base.nullable = False
                 holder = object()  # a unique identity for this branch-with-its-base
                 base.node_id = id(holder)
@@ -691,12 +740,32 @@ def _says_nothing(spec: Spec, node: Any) -> bool:
     return node is True or view(spec, node).empty
 
 
+# keywords of a schema that refers to nothing and contains no other schema
+_LEAF_KEYWORDS = frozenset({
+    "type", "format", "enum", "const", "nullable", "readOnly", "writeOnly", "deprecated",
+    "maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties",
+    "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "pattern", "multipleOf",
+    "uniqueItems", "title", "description", "example", "examples", "default", "$comment",
+    "contentMediaType", "contentEncoding", "xml", "externalDocs",
+})  # fmt: skip
+
+
+def _same_leaf(old: Any, new: Any) -> bool:
+    """Two equal schemas that contain and refer to no other schema: nothing to compare."""
+    return isinstance(old, dict) and old.keys() <= _LEAF_KEYWORDS and old == new
+
+
 def _visible(spec: Spec, schema: SchemaView, request: bool) -> dict[str, Any]:
+    hidden = "readOnly" if request else "writeOnly"
     visible = {}
     for name, node in schema.properties.items():
-        prop = view(spec, node)
-        if (request and prop.read_only) or (not request and prop.write_only):
-            continue
+        if isinstance(node, dict) and node.keys() <= _LEAF_KEYWORDS:
+            if node.get(hidden) is True:
+                continue
+        else:
+            prop = view(spec, node)
+            if (request and prop.read_only) or (not request and prop.write_only):
+                continue
         visible[name] = node
     return visible
 

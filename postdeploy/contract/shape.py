@@ -24,17 +24,20 @@ __all__ = ["check_shape"]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-_SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
-_SCHEMA_ONE = (
+_SCHEMA_MAPS = frozenset(
+    ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+)
+_SCHEMA_ONE = frozenset((
     "items", "additionalProperties", "contains", "propertyNames", "unevaluatedProperties",
     "unevaluatedItems", "not", "if", "then", "else", "contentSchema", "additionalItems",
-)  # fmt: skip
-_SCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
-_NUMBERS = (
+))  # fmt: skip
+_SCHEMA_LISTS = frozenset(("allOf", "oneOf", "anyOf", "prefixItems"))
+_NUMBERS = frozenset((
     "maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties",
     "maxContains", "minContains", "maximum", "minimum", "multipleOf",
-)  # fmt: skip
-_STRINGS = ("pattern", "format", "$ref", "contentMediaType", "contentEncoding")
+))  # fmt: skip
+_STRINGS = frozenset(("pattern", "format", "$ref", "contentMediaType", "contentEncoding"))
+_RARE = frozenset({"required", "enum", "dependentRequired", "discriminator"})
 
 
 def _path(parts: tuple[Any, ...]) -> str:
@@ -226,21 +229,35 @@ class _Checker:
             self.keywords(node, at)
 
     def keywords(self, node: dict[str, Any], at: tuple[Any, ...]) -> None:
+        keys = node.keys()
         types = node.get("type")
         if types is not None and not (
             isinstance(types, str)
             or (isinstance(types, list) and all(isinstance(t, str) for t in types))
         ):
             raise _Problem(f"type at {_path((*at, 'type'))} is neither a string nor strings")
-        for key in _STRINGS:
-            if key in node:
-                self.string(node[key], (*at, key), key)
-        for key in _NUMBERS:
-            value = node.get(key)
+        for key in keys & _STRINGS:
+            self.string(node[key], (*at, key), key)
+        for key in keys & _NUMBERS:
+            value = node[key]
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int | float)
             ):
                 raise _Problem(f"{key} at {_path((*at, key))} is not a number")
+        for key in keys & _SCHEMA_MAPS:
+            for _name, child, where in self.entries(node[key], (*at, key), key):
+                self.pending.append((child, where))
+        for key in keys & _SCHEMA_ONE:
+            if key == "items" and isinstance(node[key], list):
+                raise _Problem(f"items at {_path((*at, key))} is a list (use prefixItems)")
+            self.pending.append((node[key], (*at, key)))
+        for key in keys & _SCHEMA_LISTS:
+            for index, child in enumerate(self.listing(node[key], (*at, key), key)):
+                self.pending.append((child, (*at, key, index)))
+        if keys & _RARE:
+            self.rare(node, at)
+
+    def rare(self, node: dict[str, Any], at: tuple[Any, ...]) -> None:
         required = node.get("required")
         if required is not None and not (
             isinstance(required, list) and all(isinstance(r, str) for r in required)
@@ -248,17 +265,6 @@ class _Checker:
             raise _Problem(f"required at {_path((*at, 'required'))} is not a list of names")
         if "enum" in node:
             self.listing(node["enum"], (*at, "enum"), "enum")
-        for key in _SCHEMA_MAPS:
-            for _name, child, where in self.entries(node.get(key), (*at, key), key):
-                self.schema(child, where)
-        for key in _SCHEMA_ONE:
-            if key in node:
-                if key == "items" and isinstance(node[key], list):
-                    raise _Problem(f"items at {_path((*at, key))} is a list (use prefixItems)")
-                self.schema(node[key], (*at, key))
-        for key in _SCHEMA_LISTS:
-            for index, child in enumerate(self.listing(node.get(key), (*at, key), key)):
-                self.schema(child, (*at, key, index))
         dependent = node.get("dependentRequired")
         for name, names, where in self.entries(dependent, (*at, "dependentRequired"),
                                                "dependentRequired"):  # fmt: skip
