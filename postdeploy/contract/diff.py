@@ -308,6 +308,13 @@ class _Differ:
                 self.add("response-header-became-optional",
                          json_path(where, "headers", name, "required"),
                          f"header {name} is no longer required", True, False)  # fmt: skip
+            shape_was = serialization({**old_h, "in": "header"})
+            shape_now = serialization({**new_h, "in": "header"})
+            if success and shape_was != shape_now:
+                self.add("response-header-serialization-changed",
+                         json_path(where, "headers", name),
+                         f"header {name} serialised as {'/'.join(shape_was)} → "
+                         f"{'/'.join(shape_now)}", list(shape_was), list(shape_now))  # fmt: skip
             self.schemas.compare(_param_schema(old_h), _param_schema(new_h),
                                  json_path(where, "headers", name, "schema"),
                                  Direction.RESPONSE)  # fmt: skip
@@ -410,8 +417,18 @@ def _show(alternative: dict[str, list[str]]) -> str:
 
 
 def _scheme_identity(scheme: Any) -> dict[str, Any]:
+    """What a client must send the same way: type, HTTP scheme, API key name and place,
+    and where OAuth 2 tokens come from (bearerFormat is a hint, not a contract)."""
     if not isinstance(scheme, dict):
         return {}
     keys = ("type", "scheme", "in", "name", "openIdConnectUrl")
-    return {k: str(scheme[k]).lower() if k == "scheme" else scheme[k]
-            for k in keys if k in scheme}  # fmt: skip
+    identity = {k: str(scheme[k]).lower() if k == "scheme" else scheme[k]
+                for k in keys if k in scheme}  # fmt: skip
+    flows = scheme.get("flows")
+    if isinstance(flows, dict):
+        for flow, details in sorted(flows.items()):
+            if isinstance(details, dict):
+                for url in ("authorizationUrl", "tokenUrl", "refreshUrl"):
+                    if url in details:
+                        identity[f"{flow}.{url}"] = details[url]
+    return identity

@@ -148,6 +148,9 @@ _TABLE = (
     Rule("response-header-became-optional", B, "a required response header became optional",
          "clients relying on it may not get it", "oasdiff ERR; openapi-diff breaking"),
     Rule("response-header-added", I, "a new response header", "additive"),
+    Rule("response-header-serialization-changed", B,
+         "a success response header's style, explode or content media type changed",
+         "clients split the value the old way", "openapi-diff breaking"),
     # --- schemas, request side (what clients send)
     Rule("request-property-added-required", B, "a new required request property",
          "old clients do not send it; a default does not help, the request is invalid under "
@@ -328,7 +331,9 @@ _TABLE = (
     Rule("security-requirement-relaxed", I, "a new, weaker way to authenticate",
          "accepts more"),
     Rule("security-scheme-changed", B, "a security scheme in use changed (type, HTTP "
-         "scheme, API key name or location)", "old clients send credentials the wrong way",
+         "scheme, API key name or location, an OAuth 2 flow's authorization, token or "
+         "refresh URL)", "old clients send credentials the wrong way, or fetch tokens where "
+         "they are no longer issued (a changed bearerFormat is a hint: no change)",
          "oasdiff INFO for a type change: we differ; openapi-diff breaking"),
 )  # fmt: skip
 

@@ -114,6 +114,9 @@ class SchemaView:
     empty: bool = False  # nothing at all is declared (``{}``, ``true``, documentation only)
     # synthetic nodes made while merging: they live as long as the view, so ids stay unique
     keep: list[Any] = field(default_factory=list, repr=False)
+    # for an alternative made of a union's branch: the nodes it was made of, so a branch
+    # that leads back to one of them is not distributed again
+    origins: frozenset[int] = frozenset()
 
     @property
     def alternatives(self) -> tuple[Any, ...]:
@@ -174,6 +177,10 @@ def view(spec: Spec, node: Any, _chain: tuple[int, ...] = ()) -> SchemaView:
     if cached is not None:
         return cached[1]
     target = spec.resolve(node)[0] if isinstance(node, dict) and "$ref" in node else node
+    if id(target) in _chain:
+        # a schema that is part of its own definition (through allOf or a one-branch
+        # union) adds nothing the second time round; not cached: it is no view of its own
+        return SchemaView(node_id=id(target), empty=True)
     if target is not node:
         result = view(spec, target, _chain)
     elif target is False:
@@ -202,7 +209,14 @@ def _view_of(spec: Spec, node: dict[str, Any], chain: tuple[int, ...]) -> Schema
         target, _ = spec.resolve(conjunct)
         if id(target) in chain:
             continue  # allOf through itself: A and A is A
-        merge(result, view(spec, conjunct, chain), keep)
+        inner = view(spec, conjunct, chain)
+        if any(_refers_back(spec, union, chain) for union in inner.unions):
+            # the parent of a polymorphic family (Pet: oneOf [Cat, Dog]) included by a
+            # child (Cat: allOf [Pet, …]): the child is one of the branches, so the union
+            # says nothing more about it
+            inner = inner.clone()
+            inner.unions = [u for u in inner.unions if not _refers_back(spec, u, chain)]
+        merge(result, inner, keep)
     if node.get("nullable") is True:
         result.nullable = True  # 3.0's idiom for a nullable $ref: allOf [$ref] + nullable
     for keyword in ("oneOf", "anyOf"):
@@ -227,6 +241,10 @@ def _view_of(spec: Spec, node: dict[str, Any], chain: tuple[int, ...]) -> Schema
             result.unions.append(Union(keyword, tuple(kept)))
     result.empty = result.empty and not conjuncts and not result.unions
     return result
+
+
+def _refers_back(spec: Spec, union: Union, chain: tuple[int, ...]) -> bool:
+    return any(id(spec.resolve(branch)[0]) in chain for branch in union.branches)
 
 
 def _is_null_branch(target: Any) -> bool:

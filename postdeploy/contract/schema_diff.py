@@ -28,7 +28,7 @@ from typing import Any
 
 from postdeploy.contract.changes import Change, Direction, json_path
 from postdeploy.contract.limits import MAX_SCHEMA_DEPTH, MAX_STEPS
-from postdeploy.contract.load import Spec, SpecTooComplex
+from postdeploy.contract.load import Spec, SpecError, SpecTooComplex
 from postdeploy.contract.rules import Level
 from postdeploy.contract.schema import (
     LOWER_BOUNDS,
@@ -73,6 +73,8 @@ class SchemaDiffer:
         self._active: dict[tuple[int, int, Direction], int] = {}
         self._stack: list[list[Any]] = []
         self._effective: dict[tuple[int, int], tuple[Any, SchemaView]] = {}
+        self._keep: list[Any] = []  # nodes made here, alive while their ids are keys
+        self._old_self: SchemaDiffer | None = None  # the old document against itself
         self._visible_cache: dict[tuple[int, bool], tuple[SchemaView, dict[str, Any]]] = {}
 
     def add(self, rule: str, path: str, message: str, old: Any = None, new: Any = None) -> None:
@@ -473,7 +475,7 @@ class SchemaDiffer:
                 continue
             (old_if, old_then, old_else) = old.conditionals[index]
             (new_if, new_then, new_else) = new.conditionals[index]
-            if self._condition(self.old, old_if) != self._condition(self.new, new_if):
+            if not self._same_condition(old_if, new_if, at, depth):
                 # a different condition sends old values into other branches: neither wider
                 # nor narrower in general, so breaking on both sides
                 self._family("conditional", request, request, at, "if condition changed",
@@ -485,9 +487,15 @@ class SchemaDiffer:
                 self._compare_conjuncts(olds, news, json_path(where, keyword), "conditional",
                                         keyword, direction, depth)  # fmt: skip
 
-    def _condition(self, spec: Spec, node: Any) -> str:
-        target, _ = spec.resolve(node) if node is not None else (None, None)
-        return canonical(target)
+    def _same_condition(self, old_if: Any, new_if: Any, at: str, depth: int) -> bool:
+        """Do two ``if`` schemas hold for the same values? Neither accepts more than the
+        other, seen from both sides (so ``const: x`` and ``enum: [x]`` are one condition)."""
+        if old_if is None or new_if is None:
+            return old_if is None and new_if is None
+        return not any(
+            self.dry_run(lambda d=direction: self.compare(old_if, new_if, at, d, depth + 1))
+            for direction in Direction
+        )
 
     def _compare_dependencies(
         self, old: SchemaView, new: SchemaView, where: str, direction: Direction, depth: int
@@ -564,11 +572,31 @@ class SchemaDiffer:
         # requests: the server must still know every value old clients send;
         # responses: clients must still know every value the server sends
         known, offered = (old_map, new_map) if request else (new_map, old_map)
-        lost = sorted(k for k in known if offered.get(k) != known[k])
+        lost = sorted(k for k in known if k not in offered or (
+            offered[k] != known[k] and not self._same_target(old_map.get(k), new_map.get(k))
+        ))  # fmt: skip
         if lost:
             self.add(f"{side}-discriminator-changed", json_path(at, "mapping"),
                      f"discriminator values {lost} {'no longer' if request else 'newly'} "
                      "mapped as before", sorted(old_map), sorted(new_map))  # fmt: skip
+
+    def _same_target(self, old_ref: str | None, new_ref: str | None) -> bool:
+        """Do two mapping values name the same schema, renamed or not?"""
+        if old_ref is None or new_ref is None:
+            return False
+        nodes = []
+        for spec, ref in ((self.old, old_ref), (self.new, new_ref)):
+            node = {"$ref": ref if ref.startswith("#") else f"#/components/schemas/{ref}"}
+            try:
+                spec.resolve(node)
+            except SpecError:
+                return False
+            nodes.append(node)
+        self._keep.extend(nodes)
+        return not any(
+            self.dry_run(lambda d=direction: self.compare(nodes[0], nodes[1], "$", d))
+            for direction in Direction
+        )
 
     # --- unions -----------------------------------------------------------------------
 
@@ -578,6 +606,7 @@ class SchemaDiffer:
         Nullability is compared once for the whole union (:func:`_union_nullable`), so the
         alternatives here never accept null."""
         branches = schema.unions[0].branches if schema.unions else (None,)
+        origins = schema.origins | {schema.node_id}
         result = []
         for index, branch in enumerate(branches):
             key = (id(schema), index)
@@ -588,7 +617,15 @@ class SchemaDiffer:
                     base.unions = base.unions[1:]
                     base.discriminator = None
                     inner = view(spec, branch)
+                    if inner.node_id in origins or any(
+                        view(spec, b).node_id in origins for u in inner.unions for b in u.branches
+                    ):
+                        # a branch that leads back to what it is a branch of: itself, once
+                        inner = inner.clone()
+                        inner.unions = []
                     merge(base, inner, base.keep)
+                    base.discriminator = None  # compared once, for the whole union
+                    base.origins = origins | {inner.node_id}
                     base.ref = ref_name(spec, branch) or inner.ref
                     base.title = inner.title or schema.title
                 base.nullable = False
@@ -655,13 +692,31 @@ class SchemaDiffer:
                 takers = [j for j in candidates
                           if self._accepts(branch, new_branches[j], direction, depth)
                           is not None]  # fmt: skip
-                if len(takers) >= 2:
+                if len(takers) >= 2 and not (
+                    old_keyword == "oneOf" and self._overlapped_before(old_branches, index, depth)
+                ):
                     labels = [_branch_label(new_branches[j], j) for j in takers]
                     self.add("request-one-of-overlap", json_path(where, "oneOf"),
                              f"values of {_branch_label(branch, index)} now match "
                              f"{' and '.join(labels)}: oneOf rejects them", None,
                              labels)  # fmt: skip
                     break
+
+    def _overlapped_before(self, olds: list[SchemaView], index: int, depth: int) -> bool:
+        """Did another old oneOf branch already take the values of ``olds[index]``? Then
+        the old contract rejected them too (or its servers did not read oneOf strictly):
+        not a change this release made."""
+        if self._old_self is None:
+            self._old_self = SchemaDiffer(self.old, self.old, max_steps=self.max_steps)
+        twin = self._old_self
+        for other, branch in enumerate(olds):
+            if other == index:
+                continue
+            found = twin.dry_run(lambda b=branch: twin.compare_views(
+                olds[index], b, "$", Direction.REQUEST, depth + 1))  # fmt: skip
+            if not any(change.breaking for change in found):
+                return True
+        return False
 
     def _accepts(
         self, old: SchemaView, new: SchemaView, direction: Direction, depth: int, at: str = "$"
