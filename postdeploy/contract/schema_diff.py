@@ -136,12 +136,12 @@ class SchemaDiffer:
         )
 
     def _count(self, steps: int) -> None:
-        self.steps += max(steps, 1)
-        if self.steps > self.max_steps:
+        if self.steps + max(steps, 1) > self.max_steps:
             raise SpecTooComplex(
                 f"{self.old.source} → {self.new.source}: more than {self.max_steps} schema "
                 "comparisons (aliases or $refs that multiply); not compared"
             )
+        self.steps += max(steps, 1)
 
     def compare_parameter(self, old_node: Any, new_node: Any, where: str) -> None:
         """A parameter's schema (request side). On the wire every query, path, header and
