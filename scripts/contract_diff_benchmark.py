@@ -94,18 +94,35 @@ def _shared() -> dict[str, Any]:
 
 def _operations(name: str) -> dict[str, Any]:
     ref = {"$ref": f"#/components/schemas/{name}"}
-    error = {"description": "error", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}}
+    error = {
+        "description": "error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
     errors = {"400": error, "401": error, "404": error, "429": error, "500": error}
     id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
     tenant = {"name": "X-Tenant", "in": "header", "schema": {"type": "string"}}
     body = {"required": True, "content": {"application/json": {"schema": ref}}}
-    item = {"description": "ok", "headers": {"ETag": {"schema": {"type": "string"}}},
-            "content": {"application/json": {"schema": ref}}}
-    page = {"description": "a page", "content": {"application/json": {"schema": {
-        "type": "object", "required": ["items", "total"], "properties": {
-            "items": {"type": "array", "items": ref}, "total": {"type": "integer"},
-            "next": {"type": ["string", "null"]}}}}}}
+    item = {
+        "description": "ok",
+        "headers": {"ETag": {"schema": {"type": "string"}}},
+        "content": {"application/json": {"schema": ref}},
+    }
+    page = {
+        "description": "a page",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["items", "total"],
+                    "properties": {
+                        "items": {"type": "array", "items": ref},
+                        "total": {"type": "integer"},
+                        "next": {"type": ["string", "null"]},
+                    },
+                }
+            }
+        },
+    }
     lower = name.lower()
     return {
         f"/{lower}s": {

@@ -212,7 +212,9 @@ def test_an_ignore_entry_that_matches_nothing_is_reported(pair, tmp_path: Path) 
      ("path-removed  paths.x\n", "must be a JSON path"),
      (None, "cannot read ignore file")],
 )  # fmt: skip
-def test_a_bad_ignore_file_is_exit_2(pair, tmp_path: Path, content: str | None, message: str) -> None:
+def test_a_bad_ignore_file_is_exit_2(
+    pair, tmp_path: Path, content: str | None, message: str
+) -> None:
     ignore = tmp_path / "accepted"
     if content is not None:
         ignore.write_text(content)
