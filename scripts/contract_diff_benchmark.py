@@ -11,8 +11,10 @@ real command line, each format ``--runs`` times::
 
     .venv/bin/python scripts/contract_diff_benchmark.py --size-mb 5 --runs 5
 
-It prints the medians and ranges, the size of each file, and how many changes the diff
-found (the same number every run, or the figure is not worth having).
+It prints the medians and ranges of the wall time (what a pipeline waits for) and of the
+command's CPU time (what it costs when it need not wait for a core: on a shared machine the
+two differ), the size of each file, and how many changes the diff found (the same number
+every run, or the figure is not worth having).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import copy
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -192,16 +195,23 @@ def next_release(spec: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
-def _time(command: list[str], runs: int) -> tuple[list[float], str]:
-    times, output = [], ""
+def _time(command: list[str], runs: int) -> tuple[list[float], list[float], str]:
+    """Wall time and CPU time (user + system, of the child) of each run; the last output.
+
+    On a shared machine the wall time is the one a pipeline waits for, and the CPU time
+    the one that says what the command costs when it is not waiting for a core."""
+    walls, cpus, output = [], [], ""
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=False)
-        times.append(time.perf_counter() - start)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode not in (0, 1):
             sys.exit(f"contract diff failed ({done.returncode}): {done.stderr.strip()}")
         output = done.stdout
-    return times, output
+    return walls, cpus, output
 
 
 def main() -> None:
@@ -229,15 +239,17 @@ def main() -> None:
             sizes = [files[(side, fmt)].stat().st_size / 1e6 for side in ("old", "new")]
             command = [str(postdeploy), "contract", "diff", str(files[("old", fmt)]),
                        str(files[("new", fmt)]), "--format", "json"]  # fmt: skip
-            times, output = _time(command, args.runs)
+            walls, cpus, output = _time(command, args.runs)
             report = json.loads(output)
             print(
                 f"{fmt:4}: {sizes[0]:.2f} MB + {sizes[1]:.2f} MB, "
                 f"{len(old['paths'])} paths, {len(old['components']['schemas'])} schemas; "
                 f"{len(report['changes'])} changes ({report['breaking']} breaking); "
-                f"median {statistics.median(times):.2f} s "
-                f"(min {min(times):.2f}, max {max(times):.2f}, {args.runs} runs)"
+                f"wall median {statistics.median(walls):.2f} s "
+                f"(min {min(walls):.2f}, max {max(walls):.2f}); "
+                f"CPU median {statistics.median(cpus):.2f} s; {args.runs} runs"
             )
+        print(f"load: {os.getloadavg()[0]:.2f} (1 min) after the runs")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ class Spec:
     source: str
     # normalised schema views by id() of their node (the node is kept, so ids stay valid)
     views: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+    # where each $ref string points (the document does not change once read)
+    targets: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -68,7 +70,10 @@ class Spec:
             if ref in seen:
                 raise SpecError(f"{self.source}: $ref cycle through {ref:.80}")
             seen.add(ref)
-            node = self._pointer(ref)
+            target = self.targets.get(ref, _MISSING)
+            if target is _MISSING:
+                target = self.targets[ref] = self._pointer(ref)
+            node = target
             name = ref
         return node, name
 
@@ -237,3 +242,4 @@ def _normalise(root: Any, source: str) -> Any:
 
 
 _END = object()
+_MISSING = object()

@@ -38,6 +38,13 @@ _NUMBERS = frozenset((
 ))  # fmt: skip
 _STRINGS = frozenset(("pattern", "format", "$ref", "contentMediaType", "contentEncoding"))
 _RARE = frozenset({"required", "enum", "dependentRequired", "discriminator"})
+# keywords whose value cannot be of a wrong type that matters, or that hold no sub-schema:
+# a schema of only these (and a string type) needs no closer look
+_PLAIN = frozenset({
+    "type", "title", "description", "example", "examples", "default", "deprecated",
+    "nullable", "readOnly", "writeOnly", "uniqueItems", "const", "$comment", "xml",
+    "externalDocs",
+})  # fmt: skip
 
 
 def _path(parts: tuple[Any, ...]) -> str:
@@ -217,15 +224,18 @@ class _Checker:
         self.pending.append((node, at))
 
     def drain(self) -> None:
-        while self.pending:
-            node, at = self.pending.pop()
-            if isinstance(node, bool):
+        pending, seen = self.pending, self.seen_schemas
+        while pending:
+            node, at = pending.pop()
+            if node is True or node is False:
                 continue
-            if not isinstance(node, dict):
+            if type(node) is not dict:
                 raise _Problem(f"a schema at {_path(at)} is neither a mapping nor a boolean")
-            if id(node) in self.seen_schemas:
+            if id(node) in seen:
                 continue
-            self.seen_schemas.add(id(node))
+            seen.add(id(node))
+            if node.keys() <= _PLAIN and type(node.get("type", "")) is str:
+                continue  # the common case: a few scalar keywords, nothing to look into
             self.keywords(node, at)
 
     def keywords(self, node: dict[str, Any], at: tuple[Any, ...]) -> None:
