@@ -50,6 +50,8 @@ class Spec:
     views: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
     # where each $ref string points (the document does not change once read)
     targets: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # does any node appear twice (YAML aliases)? Then no walk may expand the document
+    shared: bool = False
 
     @property
     def version(self) -> str:
@@ -95,6 +97,7 @@ def parse_spec(text: str, source: str) -> Spec:
     if len(text) > MAX_DOCUMENT_BYTES:
         raise SpecTooComplex(f"{source}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
     document: Any
+    shared = False
     try:
         # JSON needs no normalising: string keys, JSON values, nothing shared; and its
         # parser refuses nesting deeper than the interpreter's stack (RecursionError)
@@ -102,7 +105,7 @@ def parse_spec(text: str, source: str) -> Spec:
     except RecursionError:
         raise SpecTooComplex(f"{source}: nested too deeply to read") from None
     except ValueError:
-        document = _normalise(_parse_yaml(text, source), source)
+        document, shared = _normalise(_parse_yaml(text, source), source)
     if not isinstance(document, dict):
         raise SpecError(f"{source}: not an OpenAPI document (top level is not a mapping)")
     version = str(document.get("openapi", ""))
@@ -115,7 +118,7 @@ def parse_spec(text: str, source: str) -> Spec:
     problem = check_shape(document)
     if problem:
         raise SpecError(f"{source}: {problem}")
-    return Spec(document, source)
+    return Spec(document, source, shared=shared)
 
 
 def load_spec(path: Path) -> Spec:
@@ -157,8 +160,9 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise SpecError(f"{source}: unreadable YAML value: {exc!s:.200}") from None
 
 
-def _normalise(root: Any, source: str) -> Any:
-    """Plain JSON data from what the parser built: string keys, JSON scalars, no cycles.
+def _normalise(root: Any, source: str) -> tuple[Any, bool]:
+    """Plain JSON data from what the parser built: string keys, JSON scalars, no cycles;
+    and whether any node is shared (reached twice: a YAML alias).
 
     Iterative (a deep document cannot overflow the stack), and shared nodes (YAML
     aliases) are converted once and stay shared, so the work is linear in what was parsed.
@@ -168,6 +172,7 @@ def _normalise(root: Any, source: str) -> Any:
     on_path: set[int] = set()
     # each frame: (original, converted, iterator over its items, depth)
     result_box: list[Any] = []
+    shared = False
 
     def convert_scalar(value: Any) -> Any:
         if value is None or isinstance(value, bool | int | float | str):
@@ -207,7 +212,7 @@ def _normalise(root: Any, source: str) -> Any:
         return isinstance(value, dict | list | tuple | set | frozenset)
 
     if not is_container(root):
-        return convert_scalar(root)
+        return convert_scalar(root), False
     converted, items = open_container(root, 1)
     stack: list[tuple[Any, Any, Any, int]] = [(root, converted, items, 1)]
     result_box.append(converted)
@@ -229,6 +234,7 @@ def _normalise(root: Any, source: str) -> Any:
                 raise SpecError(f"{source}: a YAML alias refers to itself (a cycle)")
             if id(value) in done:
                 child = done[id(value)]
+                shared = True
             else:
                 child, child_items = open_container(value, depth + 1)
                 stack.append((value, child, child_items, depth + 1))
@@ -238,7 +244,7 @@ def _normalise(root: Any, source: str) -> Any:
             target.append(child)
         else:
             target[slot_key] = child
-    return result_box[0]
+    return result_box[0], shared
 
 
 _END = object()

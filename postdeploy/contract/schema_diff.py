@@ -74,6 +74,7 @@ class SchemaDiffer:
         self._stack: list[list[Any]] = []
         self._effective: dict[tuple[int, int], tuple[Any, SchemaView]] = {}
         self._keep: list[Any] = []  # nodes made here, alive while their ids are keys
+        self._ref_free: dict[int, tuple[Any, bool]] = {}  # id → (node, holds no $ref)
         self._old_self: SchemaDiffer | None = None  # the old document against itself
         self._visible_cache: dict[tuple[int, bool], tuple[SchemaView, dict[str, Any]]] = {}
 
@@ -86,10 +87,22 @@ class SchemaDiffer:
         self, old_node: Any, new_node: Any, where: str, direction: Direction, depth: int = 0
     ) -> None:
         """Every difference between two schema nodes (``None``: not declared, skipped)."""
-        if old_node is None or new_node is None:
+        if old_node is None or new_node is None or self._same_data(old_node, new_node):
             return
         self.compare_views(view(self.old, old_node), view(self.new, new_node), where,
                            direction, depth)  # fmt: skip
+
+    def _same_data(self, old_node: Any, new_node: Any) -> bool:
+        """Written alike and referring to nothing: then nothing in it can have changed.
+        Checked as data, at C speed — but never on a document with shared nodes (an alias
+        bomb is small only as long as nobody expands it)."""
+        if self.old.shared or self.new.shared or type(old_node) is not dict:
+            return False
+        key = id(old_node)
+        known = self._ref_free.get(key)
+        if known is None:
+            known = self._ref_free[key] = (old_node, '"$ref"' not in json.dumps(old_node))
+        return known[1] and old_node == new_node
 
     def compare_views(
         self, old: SchemaView, new: SchemaView, where: str, direction: Direction, depth: int
@@ -610,6 +623,15 @@ class SchemaDiffer:
         result = []
         for index, branch in enumerate(branches):
             key = (id(schema), index)
+            if key not in self._effective and not schema.nullable and (
+                branch is None or (len(schema.unions) == 1 and _bare(schema))
+            ):
+                # nothing to merge in: the alternative is the branch's own (shared) view, so
+                # a union used in a thousand places compares its branches once
+                inner = schema if branch is None else view(spec, branch)
+                cyclic = inner.node_id in origins and branch is not None
+                if not (inner.nullable or inner.discriminator or inner.unions or cyclic):
+                    self._effective[key] = ((schema, inner), inner)
             if key not in self._effective:
                 base = schema.clone()
                 inner = schema
@@ -647,7 +669,9 @@ class SchemaDiffer:
         old_keyword = old.unions[0].keyword if old.unions else None
         new_keyword = new.unions[0].keyword if new.unions else None
         keyword = new_keyword or old_keyword or "oneOf"
-        pairs, lost, gained = _match_branches(old_branches, new_branches)
+        old_refs = _branch_refs(self.old, old, old_branches)
+        new_refs = _branch_refs(self.new, new, new_branches)
+        pairs, lost, gained = _match_branches(old_branches, new_branches, old_refs, new_refs)
         tries = len(old_branches) * len(new_branches) <= _MAX_PAIRINGS
         for old_index, new_index in pairs:
             at = json_path(where, keyword, new_index) if new_keyword else where
@@ -663,7 +687,7 @@ class SchemaDiffer:
                 found = [change for change in found if not change.breaking]
             self.changes.extend(found)
         for index in lost:
-            label = _branch_label(old_branches[index], index)
+            label = _branch_label(old_branches[index], index, old_refs[index])
             at = json_path(where, old_keyword, index) if old_keyword else where
             if tries and request and self._covered(old_branches[index], new_branches,
                                                    direction, depth, at):  # fmt: skip
@@ -671,7 +695,7 @@ class SchemaDiffer:
             rule = "request-union-branch-removed" if request else "response-union-branch-removed"
             self.add(rule, at, f"{old_keyword or keyword} branch {label} removed", label, None)
         for index in gained:
-            label = _branch_label(new_branches[index], index)
+            label = _branch_label(new_branches[index], index, new_refs[index])
             if tries and not request and self._allowed(new_branches[index], old_branches,
                                                        direction, depth):  # fmt: skip
                 continue  # an old branch already allowed it
@@ -695,9 +719,9 @@ class SchemaDiffer:
                 if len(takers) >= 2 and not (
                     old_keyword == "oneOf" and self._overlapped_before(old_branches, index, depth)
                 ):
-                    labels = [_branch_label(new_branches[j], j) for j in takers]
+                    labels = [_branch_label(new_branches[j], j, new_refs[j]) for j in takers]
                     self.add("request-one-of-overlap", json_path(where, "oneOf"),
-                             f"values of {_branch_label(branch, index)} now match "
+                             f"values of {_branch_label(branch, index, old_refs[index])} now match "
                              f"{' and '.join(labels)}: oneOf rejects them", None,
                              labels)  # fmt: skip
                     break
@@ -881,17 +905,41 @@ def _fingerprint(schema: SchemaView) -> str:
                       sorted(schema.enum or [])])  # fmt: skip
 
 
-def _branch_label(schema: SchemaView, index: int) -> str:
-    if schema.ref:
-        return schema.ref.rsplit("/", 1)[-1]
+def _bare(schema: SchemaView) -> bool:
+    """Does the schema say nothing besides its union (and a discriminator, a title)?"""
+    return (
+        schema.types is None and schema.format is None and schema.enum is None
+        and not schema.properties and not schema.required and schema.additional is True
+        and schema.items is None and schema.prefix_items is None and not schema.counts
+        and schema.maximum is None and schema.minimum is None and not schema.patterns
+        and schema.multiple_of is None and not schema.unique_items and not schema.subschemas
+        and not schema.conditionals and not schema.dependent_required
+        and not schema.dependent_schemas and not schema.pattern_properties
+        and not schema.content and not schema.read_only and not schema.write_only
+    )  # fmt: skip
+
+
+def _branch_refs(spec: Spec, schema: SchemaView, branches: list[SchemaView]) -> list[str | None]:
+    """The name each alternative refers by (``Cat`` for ``$ref: …/Cat``), if any."""
+    if not schema.unions:
+        return [schema.ref]
+    return [ref_name(spec, node) or branch.ref
+            for node, branch in zip(schema.unions[0].branches, branches, strict=True)]  # fmt: skip
+
+
+def _branch_label(schema: SchemaView, index: int, ref: str | None = None) -> str:
+    ref = ref or schema.ref
+    if ref:
+        return ref.rsplit("/", 1)[-1]
     if schema.title:
         return schema.title
     return f"#{index} ({_show_types(schema.types)})"
 
 
 def _match_branches(
-    old: list[SchemaView], new: list[SchemaView]
-) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    old: list[SchemaView], new: list[SchemaView], old_refs: list[str | None],
+    new_refs: list[str | None],
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:  # fmt: skip
     """Pair union branches by ref name, then title, then shape; the rest are lost/gained."""
     pairs: list[tuple[int, int]] = []
     free_old, free_new = list(range(len(old))), list(range(len(new)))
@@ -908,7 +956,9 @@ def _match_branches(
                     free_new.remove(j)
                     break
 
-    pair_by(lambda v: v.ref.rsplit("/", 1)[-1] if v.ref else None)
+    names = {id(v): r.rsplit("/", 1)[-1] for v, r in (*zip(old, old_refs, strict=True),
+                                                      *zip(new, new_refs, strict=True)) if r}
+    pair_by(lambda v: names.get(id(v)))
     pair_by(lambda v: v.title)
     # shape: first with what each branch requires (branches alike but for it, reordered,
     # pair with their own), then without
