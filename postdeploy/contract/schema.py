@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from postdeploy.contract.limits import MAX_SCHEMA_DEPTH
-from postdeploy.contract.load import Spec, SpecTooComplex
+from postdeploy.contract.load import Spec, SpecError, SpecTooComplex
+from postdeploy.contract.shape import schema_problem
 
 __all__ = [
     "LOWER_BOUNDS",
@@ -201,6 +202,9 @@ def ref_name(spec: Spec, node: Any) -> str | None:
 def _view_of(spec: Spec, node: dict[str, Any], chain: tuple[int, ...]) -> SchemaView:
     if len(chain) > MAX_SCHEMA_DEPTH:
         raise SpecTooComplex(f"{spec.source}: allOf nested more than {MAX_SCHEMA_DEPTH} deep")
+    problem = schema_problem(node)
+    if problem:
+        raise SpecError(f"{spec.source}: {problem}")
     result = _own(node)
     result.node_id = id(node)
     keep = result.keep

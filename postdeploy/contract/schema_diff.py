@@ -623,8 +623,10 @@ class SchemaDiffer:
         result = []
         for index, branch in enumerate(branches):
             key = (id(schema), index)
-            if key not in self._effective and not schema.nullable and (
-                branch is None or (len(schema.unions) == 1 and _bare(schema))
+            if (
+                key not in self._effective
+                and not schema.nullable
+                and (branch is None or (len(schema.unions) == 1 and _bare(schema)))
             ):
                 # nothing to merge in: the alternative is the branch's own (shared) view, so
                 # a union used in a thousand places compares its branches once
@@ -956,8 +958,11 @@ def _match_branches(
                     free_new.remove(j)
                     break
 
-    names = {id(v): r.rsplit("/", 1)[-1] for v, r in (*zip(old, old_refs, strict=True),
-                                                      *zip(new, new_refs, strict=True)) if r}
+    names = {
+        id(v): r.rsplit("/", 1)[-1]
+        for v, r in (*zip(old, old_refs, strict=True), *zip(new, new_refs, strict=True))
+        if r
+    }
     pair_by(lambda v: names.get(id(v)))
     pair_by(lambda v: v.title)
     # shape: first with what each branch requires (branches alike but for it, reordered,

@@ -2,14 +2,16 @@
 
 Not a validator of the whole OpenAPI specification (``openapi-spec-validator`` is one):
 only the objects ``contract diff`` walks — paths, operations, parameters, bodies, media
-types, responses, headers, security, webhooks, callbacks, and the keywords of every schema
-it compares — must have the JSON type the specification gives them. A part of the wrong
+types, responses, headers, security, webhooks, callbacks — must have the JSON type the
+specification gives them, checked for the whole document when it is read; and the keywords
+of every schema it compares (:func:`schema_problem`), checked when the schema is first
+looked at, since most schemas of a large document are never compared keyword by keyword
+(written alike on both sides, they are compared as data). A part of the wrong
 type is not a change to classify but a document we cannot read (exit 2), and checking it
 here, once, keeps the classifier free of ``isinstance`` guesses that would silently read
 garbage as "no constraint".
 
-Iterative and alias-aware (a node seen once is not checked again), so its cost is linear in
-the size of the parsed document.
+No recursion, so its cost is linear in the size of the parts it looks at.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["check_shape"]
+__all__ = ["check_shape", "schema_problem"]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -38,13 +40,6 @@ _NUMBERS = frozenset((
 ))  # fmt: skip
 _STRINGS = frozenset(("pattern", "format", "$ref", "contentMediaType", "contentEncoding"))
 _RARE = frozenset({"required", "enum", "dependentRequired", "discriminator"})
-# keywords whose value cannot be of a wrong type that matters, or that hold no sub-schema:
-# a schema of only these (and a string type) needs no closer look
-_PLAIN = frozenset({
-    "type", "title", "description", "example", "examples", "default", "deprecated",
-    "nullable", "readOnly", "writeOnly", "uniqueItems", "const", "$comment", "xml",
-    "externalDocs",
-})  # fmt: skip
 
 
 def _path(parts: tuple[Any, ...]) -> str:
@@ -63,6 +58,18 @@ class _Problem(Exception):
     pass
 
 
+def schema_problem(node: dict[str, Any]) -> str | None:
+    """What is wrong with the types of one schema's own keywords (its sub-schemas are
+    checked when they are compared in their turn); ``None`` when nothing is."""
+    checker = _Checker()
+    try:
+        checker.keywords(node, ())
+    except _Problem as problem:
+        excerpt = json.dumps(node, default=str)[:80]
+        return str(problem).replace(" at $", "") + f" (in the schema {excerpt})"
+    return None
+
+
 def check_shape(document: dict[str, Any]) -> str | None:
     """``None`` when every part the classifier reads has its type; else what and where."""
     try:
@@ -74,7 +81,6 @@ def check_shape(document: dict[str, Any]) -> str | None:
 
 class _Checker:
     def __init__(self) -> None:
-        self.seen_schemas: set[int] = set()
         self.pending: list[tuple[Any, tuple[Any, ...]]] = []
 
     # --- helpers ----------------------------------------------------------------------
@@ -137,7 +143,6 @@ class _Checker:
             components.get("callbacks"), (*base, "callbacks"), "callbacks"
         ):
             self.callback(node, at)
-        self.drain()
 
     def path_item(self, item: Any, at: tuple[Any, ...]) -> None:
         item = self.mapping(item, at, "a path item")
@@ -221,22 +226,10 @@ class _Checker:
     # --- schemas: queued and checked iteratively, each node once ----------------------
 
     def schema(self, node: Any, at: tuple[Any, ...]) -> None:
-        self.pending.append((node, at))
-
-    def drain(self) -> None:
-        pending, seen = self.pending, self.seen_schemas
-        while pending:
-            node, at = pending.pop()
-            if node is True or node is False:
-                continue
-            if type(node) is not dict:
-                raise _Problem(f"a schema at {_path(at)} is neither a mapping nor a boolean")
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if node.keys() <= _PLAIN and type(node.get("type", "")) is str:
-                continue  # the common case: a few scalar keywords, nothing to look into
-            self.keywords(node, at)
+        """Only that it is a schema: its keywords are checked when it is compared
+        (:func:`schema_problem`), since most of a large document never needs to be."""
+        if not (node is True or node is False or type(node) is dict):
+            raise _Problem(f"a schema at {_path(at)} is neither a mapping nor a boolean")
 
     def keywords(self, node: dict[str, Any], at: tuple[Any, ...]) -> None:
         keys = node.keys()
