@@ -83,3 +83,27 @@ def test_shipped_baseline_is_the_reference_contract() -> None:
     assert set(baseline.examples) == {example.name for example in EXAMPLES}
     assert baseline.release == "2.0.0"
     assert REFERENCE_BASELINE.parent == REPO / "baselines"
+
+
+def test_live_openapi_diff_fails_on_a_broken_promise(start_unimedia, tmp_path: Path) -> None:
+    """The contract faults leave /openapi.json alone, so the diff check is proved with a
+    planted one: a baseline that promised an operation (and a response property) the
+    clean release does not have — exactly what a release that drops them looks like."""
+    baseline = json.loads(REFERENCE_BASELINE.read_text(encoding="utf-8"))
+    paths = baseline["openapi"]["paths"]
+    paths["/api/v1/albums"] = {"get": {"responses": {"200": {"description": "ok"}}}}
+    image = baseline["openapi"]["components"]["schemas"]["ImageOut"]
+    image["properties"]["legacy_url"] = {"type": "string"}
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "contract.json").write_text(json.dumps(baseline), encoding="utf-8")
+    server = start_unimedia("")
+    env = server.env(POSTDEPLOY_BASELINE_DIR=str(tmp_path / "b"))
+    check = SUITE + "test_live_openapi_has_no_breaking_change"
+    result = run_checks(env, tmp_path / "r.json", "contract", check)
+    findings = {finding["origin"]: finding for finding in result["findings"]}
+    assert check in findings, result["checks"]
+    assert findings[check]["trigger"] == "critical_error"
+    evidence = json.dumps(findings[check]["evidence"])
+    assert "path-removed" in evidence
+    assert "response-property-removed" in evidence
+    assert "legacy_url" in evidence
