@@ -14,12 +14,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpcore  # noqa: F401 - loaded before any pytester snapshot; see below
 import pytest
 
 from postdeploy.config import password_env_name
 from postdeploy.target.embedded import EmbeddedUnimedia
 
 pytest_plugins = ["pytester"]
+
+# Why httpcore is imported above: every test that uses the ``pytester`` fixture restores
+# ``sys.modules`` afterwards, dropping the modules first imported during it. httpx imports
+# httpcore only when its first transport is built and caches httpcore's exception classes
+# in a module global on its first request; if both happened inside a pytester test, later
+# transports raise a *new* httpcore's ConnectError that the cache does not know, and it
+# escapes unmapped ("httpcore.ConnectError: Connection refused" instead of httpx's), which
+# failed the data and monitoring stage tests whenever xdist ran them after such a test.
 
 REPO = Path(__file__).resolve().parents[1]
 
