@@ -16,6 +16,7 @@ legacy listings (they would read every user's media).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import itertools
@@ -30,7 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from postdeploy.checks.legacy_api import LEGACY, delete_legacy_if_ours
-from postdeploy.checks.media_api import MARKER_TAG, MEDIA_PATH, check_filename
+from postdeploy.checks.media_api import MARKER_TAG, MEDIA_PATH, check_filename, delete_tagged
 from postdeploy.checks.media_model import (
     LEGACY_ID_FIELD,
     LEGACY_KINDS,
@@ -219,6 +220,7 @@ class MediaMachine(RuleBasedStateMachine):
         self._keys = itertools.count()
         self._ui_csrf: dict[str, str | None] = {}
         self._once: set[str] = set()
+        self._legacy_made: list[tuple[str, str, Any, str]] = []
         for actor in target.actors.values():
             actor.ui.cookies.clear()  # a fresh browser per example: examples replay alike
 
@@ -284,11 +286,10 @@ class MediaMachine(RuleBasedStateMachine):
         judge_v2_object(body, item, what)
         self.model.add(item)
         self.t.counters.bytes_up += item.size
+        self._read_back(item, what)
 
     def _stored_nothing(self, actor: Actor, content: bytes, what: str) -> None:
         """After a refused upload: no new media of ``actor`` holds these bytes."""
-        import hashlib
-
         sha = hashlib.sha256(content).hexdigest()
         response = actor.api.get(MEDIA_PATH, params={"owner": actor.name, "limit": 20})
         judge_status(response, 200, Promise.REFUSED, f"{what}: listing afterwards")
@@ -307,9 +308,8 @@ class MediaMachine(RuleBasedStateMachine):
         """Learn or confirm an item's legacy number; a new one must exceed every one seen."""
         kind = item.kind
         if new:
-            highest = max(
-                self.t.highest_number.get(kind, 0), self.model.highest_number.get(kind, 0)
-            )
+            # Per example, so that a replay judges alike: the example's own numbers only.
+            highest = self.model.highest_number.get(kind, 0)
             expect(
                 number > highest,
                 Promise.LEGACY_ID,
@@ -323,7 +323,6 @@ class MediaMachine(RuleBasedStateMachine):
             )
         item.legacy_number = number
         self.model.note_number(kind, number)
-        self.t.highest_number[kind] = max(self.t.highest_number.get(kind, 0), number)
 
     def _gone_or_foreign(
         self,
@@ -448,15 +447,21 @@ class MediaMachine(RuleBasedStateMachine):
     )
     def upload_legacy(self, role: str, kind: str, data: Any, name: str) -> None:
         self._step("upload_legacy")
-        actor, legacy = self.actor(role), LEGACY[kind]
         fmt, content_type = data.draw(st.sampled_from(LEGACY_TYPES[kind]))
         payload = data.draw(payloads(self.budget.max_size, (fmt,)))
+        self._upload_legacy(role, kind, payload, content_type, name)
+
+    def _upload_legacy(
+        self, role: str, kind: str, payload: Payload, content_type: str, name: str
+    ) -> Item:
+        actor, legacy = self.actor(role), LEGACY[kind]
         content = build(payload)
         filename = check_filename(self.t.run_id, name)
         response = actor.api.post(
             legacy.base, files={legacy.file_field: (filename, content, content_type)}
         )
         what = f"v1 {kind} upload of {len(content)} bytes as {actor.name}"
+        self._remember_legacy(response, role, kind, content)
         judge_status(response, 201, Promise.REFUSED, what)
         body = json_body(response)
         item = self._new_item(actor.name, filename, content_type, content, [], payload)
@@ -491,6 +496,47 @@ class MediaMachine(RuleBasedStateMachine):
         item.media_id = str(found[0].get("id"))
         judge_v2_object(found[0], item, f"{what}, seen through v2")
         self.model.add(item)
+        self._read_back(item, what, legacy=True)
+        return item
+
+    @precondition(lambda self: self._replaceable())
+    @rule(pick=st.integers(0, 2**16), data=st.data(), name=LEGACY_NAMES)
+    def replace_legacy(self, pick: int, data: Any, name: str) -> None:
+        """Delete an item through its legacy API and upload another of its kind there, as
+        a client replacing a file does: the new one must get a number never issued."""
+        self._step("replace_legacy")
+        item = self._pick(self._replaceable(), pick)
+        owner = self.owner_of(item)
+        self._delete(item, owner, "legacy")
+        fmt, content_type = data.draw(st.sampled_from(LEGACY_TYPES[item.kind]))
+        payload = data.draw(payloads(min(self.budget.max_size, MiB), (fmt,)))
+        self._upload_legacy(owner.role, item.kind, payload, content_type, name)
+
+    def _replaceable(self) -> list[Item]:
+        users = {self.actor(role).name for role in USERS}
+        return [i for i in self.model.alive if i.legacy_number is not None and i.owner in users]
+
+    def _read_back(self, item: Item, what: str, *, legacy: bool = False) -> None:
+        """Read-your-writes: what was just stored reads back, metadata and bytes, through
+        the API that stored it."""
+        owner = self.owner_of(item)
+        if legacy:
+            path = LEGACY[item.kind].item_path(legacy_id(item.kind, item.legacy_number or 0))
+            content_path = f"{path}/{LEGACY[item.kind].content_suffix}"
+        else:
+            path = f"{MEDIA_PATH}/{item.media_id}"
+            content_path = f"{path}/content"
+        meta = owner.api.get(path)
+        judge_status(meta, 200, Promise.LISTED, f"{what}: metadata right after")
+        judge = judge_legacy_object if legacy else judge_v2_object
+        judge(json_body(meta), item, f"{what}: metadata right after")
+        response = owner.api.get(content_path)
+        etag = judge_download(
+            response, item, expected_range(item.size, ""), f"{what}: bytes right after",
+            etag_known=item.etag,
+        )  # fmt: skip
+        item.etag = etag or item.etag
+        self.t.counters.bytes_down += len(response.content)
 
     @rule(
         kind=st.sampled_from(LEGACY_KINDS),
@@ -509,6 +555,7 @@ class MediaMachine(RuleBasedStateMachine):
         response = actor.api.post(
             legacy.base, files={legacy.file_field: (filename, content, wrong)}
         )
+        self._remember_legacy(response, "user", kind, content)
         what = f"v1 {kind} upload of {wrong}"
         judge_problem(response, 415, what, Promise.MALFORMED)
         self._stored_nothing(actor, content, what)
@@ -882,6 +929,9 @@ class MediaMachine(RuleBasedStateMachine):
         if api == "legacy" and item.legacy_number is None:
             api = "v2"
         self._step(f"delete_{api}")
+        self._delete(item, actor, api)
+
+    def _delete(self, item: Item, actor: Actor, api: str) -> None:
         what = f"{api} delete of {item.owner}'s item as {actor.name}"
         allowed = self.can_see(actor, item)
         if api == "ui":
@@ -1095,6 +1145,7 @@ class MediaMachine(RuleBasedStateMachine):
         item.media_id, item.created_at = str(items[0].get("id")), str(items[0].get("created_at"))
         judge_v2_object(items[0], item, f"{what}, seen through v2")
         self.model.add(item)
+        self._read_back(item, what)
 
     @rule(role=st.sampled_from(USERS), kind=st.sampled_from([None, "image", "video", "document"]))
     def ui_walk(self, role: str, kind: str | None) -> None:
@@ -1213,22 +1264,35 @@ class MediaMachine(RuleBasedStateMachine):
 
     # ----- clean-up -----------------------------------------------------------------------------
 
+    def _remember_legacy(
+        self, response: httpx.Response, role: str, kind: str, content: bytes
+    ) -> None:
+        """Note a legacy upload for clean-up before judging it: a judged-bad upload that
+        stayed behind would change what the next example (and the replay) sees."""
+        if 200 <= response.status_code < 300:
+            try:
+                raw = response.json().get(LEGACY_ID_FIELD[kind])
+            except (ValueError, AttributeError):
+                return
+            if raw is not None:
+                self._legacy_made.append((role, kind, raw, hashlib.sha256(content).hexdigest()))
+
     def teardown(self) -> None:
-        """Delete what this example made (as the admin, who may delete anything)."""
+        """Delete what this example made (as the admin, who may delete anything): all media
+        with the example's tag, every model item, every legacy upload by its number."""
         failure = sys.exc_info()[1]  # teardown runs in Hypothesis' ``finally``
         if isinstance(failure, Violation):
             self.t.counters.saw(failure)
         admin = self.actor("admin")
-        for item in self.model.alive:
-            try:
+        try:
+            delete_tagged(admin.api, self.tag)
+            for item in self.model.alive:
                 if item.media_id:
                     admin.api.delete(f"{MEDIA_PATH}/{item.media_id}")
-                elif item.legacy_number is not None:
-                    owner = self.owner_of(item)
-                    number = legacy_id(item.kind, item.legacy_number)
-                    delete_legacy_if_ours(owner.api, LEGACY[item.kind], number, item.sha256)
-            except httpx.HTTPError:
-                continue  # the session's sweep tries again; the check's outcome stands
+            for role, kind, raw, sha in self._legacy_made:
+                delete_legacy_if_ours(self.actor(role).api, LEGACY[kind], raw, sha)
+        except (httpx.HTTPError, ValueError):
+            pass  # the session's sweep tries again; the check's outcome stands
 
 
 _PAGER = re.compile(

@@ -87,8 +87,6 @@ class ModelTarget:
     run_tag: str
     run_id: str
     counters: RunCounters = field(default_factory=RunCounters)
-    #: kind → the highest legacy number seen in this run (never reissued, across examples)
-    highest_number: dict[str, int] = field(default_factory=dict)
     example_tag: Callable[[int], str] | None = None
 
     def tag_for(self, example: int) -> str:
