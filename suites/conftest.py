@@ -58,6 +58,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "the check id and every finding name it, so a failure replays exactly",
     )
     group.addoption(
+        "--postdeploy-model-shrink-seconds",
+        metavar="S",
+        type=float,
+        default=60.0,
+        help="how long a failing model run may spend shrinking its sequence (default 60)",
+    )
+    group.addoption(
         "--postdeploy-model-budget",
         metavar="EXAMPLESxSTEPS[:BYTES]",
         help="examples x steps (and the largest upload) of the model-based run, instead of "
@@ -138,13 +145,17 @@ def model_target(
 
 @pytest.fixture
 def model_check(
-    model_target: ModelTarget, model_run: ModelRunSpec, postdeploy_artifacts: CheckArtifacts
+    model_target: ModelTarget,
+    model_run: ModelRunSpec,
+    postdeploy_artifacts: CheckArtifacts,
+    request: pytest.FixtureRequest,
 ) -> Callable[[], ModelReport]:
     """Run the model; a violation fails the check with its promise's trigger and severity,
     the shortest failing sequence as evidence (and as a file beside the finding)."""
 
     def check() -> ModelReport:
-        report = run_model(model_target, model_run.budget, model_run.seed)
+        shrink = float(request.config.getoption("postdeploy_model_shrink_seconds"))
+        report = run_model(model_target, model_run.budget, model_run.seed, shrink_seconds=shrink)
         log.info("model run: %s", report.summary)
         if report.violation is not None:
             path = postdeploy_artifacts.path("model-reproduction.txt")
