@@ -22,14 +22,20 @@ OPTIONS = (
     "--postdeploy-model-budget", "3x15:1100000",
     "--postdeploy-model-shrink-seconds", "3",
 )  # fmt: skip
-# fault → (the check that must fail, the trigger its finding names)
+TOKENS = (
+    "security/test_authentication.py::"
+    "test_protected_endpoints_refuse_anonymous_forged_expired_and_tampered_tokens"
+)
+# fault → (the check that must fail, its marker, the trigger its finding names)
 CASES = {
-    "range_off_by_one": (MODEL, "user_impact"),
-    "etag_unstable": (MODEL, "user_impact"),
-    "download_cache_public": (MODEL, "user_impact"),
-    "shared_blob_deleted": (MODEL, "data_loss"),
-    "expired_token_error": (MODEL, "user_impact"),
-    "malformed_upload_error": (MALFORMED, "critical_error"),
+    "range_off_by_one": (MODEL, "integration", "user_impact"),
+    "etag_unstable": (MODEL, "integration", "user_impact"),
+    "download_cache_public": (MODEL, "integration", "user_impact"),
+    "shared_blob_deleted": (MODEL, "integration", "data_loss"),
+    "expired_token_error": (MODEL, "integration", "user_impact"),
+    "malformed_upload_error": (MALFORMED, "integration", "critical_error"),
+    # the right trigger: an expired token answered 500 is not a security vulnerability
+    "expired_token_error/security": (TOKENS, "security", "user_impact"),
 }
 
 
@@ -54,9 +60,10 @@ def test_clean_service_passes_the_model_and_malformed_writes(
 
 @pytest.mark.parametrize("fault", sorted(CASES))
 def test_model_check_fails_on_fault(start_unimedia, tmp_path: Path, fault: str) -> None:
-    check, trigger = CASES[fault]
-    server = start_unimedia(fault)
-    result = run_checks(server.env(), tmp_path / "r.json", "integration", check, options=OPTIONS)
+    check, marker, trigger = CASES[fault]
+    server = start_unimedia(fault.partition("/")[0])
+    options = OPTIONS if check.startswith("suites/") else ()
+    result = run_checks(server.env(), tmp_path / "r.json", marker, check, options=options)
     finding = _finding(result, check)
     assert finding["trigger"] == trigger, finding
     if check == MODEL:  # the evidence replays: seed, budget and the shortest sequence
@@ -80,7 +87,10 @@ def test_model_finds_a_planted_bug_no_catalogue_knows(
     source.write_text(
         text.replace(original, "    if fallback != filename and filename.isascii():\n")
     )
-    monkeypatch.setenv("PYTHONPATH", str(copy))  # the server imports the planted copy
+    # The server imports the planted copy: first on its path, and not run from the
+    # checkout (``python -m`` puts the working directory before PYTHONPATH).
+    monkeypatch.setenv("PYTHONPATH", str(copy))
+    monkeypatch.chdir(tmp_path)
     server = start_unimedia("")
     result = run_checks(server.env(), tmp_path / "r.json", "integration", MODEL, options=OPTIONS)
     finding = _finding(result, MODEL)
