@@ -40,7 +40,8 @@ class Probed:
 
 @dataclass(frozen=True, slots=True)
 class Payload:
-    """The recipe of one upload's bytes; ``size`` is a lower bound for formats with a header."""
+    """The recipe of one upload's bytes; ``size`` is the target (formats with structure —
+    headers, page objects, whole characters — land near it)."""
 
     format: Format
     size: int
