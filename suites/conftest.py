@@ -18,9 +18,9 @@ import pytest
 from postdeploy.checks import fails_as
 from postdeploy.checks.artifacts import CheckArtifacts
 from postdeploy.checks.media_api import MEDIA_PATH, Uploaded, upload_media
-from postdeploy.checks.model_machine import Budget
 from postdeploy.checks.model_promises import gate_tag
 from postdeploy.checks.model_run import ModelReport, run_model
+from postdeploy.checks.model_strategies import Budget
 from postdeploy.checks.model_target import Actor, ModelTarget
 from postdeploy.config import Account, TargetSettings
 

@@ -26,8 +26,9 @@ from hypothesis.internal.conjecture import engine as _engine
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
-from postdeploy.checks.model_machine import Budget, MediaMachine
+from postdeploy.checks.model_machine import MediaMachine
 from postdeploy.checks.model_promises import Promise, Violation, violation
+from postdeploy.checks.model_strategies import Budget
 from postdeploy.checks.model_target import ModelTarget, RunCounters
 
 __all__ = ["ModelReport", "run_model"]

@@ -18,8 +18,8 @@ from postdeploy.checks.media_model import (
     normalise_type,
     parse_tags,
 )
-from postdeploy.checks.model_machine import Budget, range_header
 from postdeploy.checks.model_payloads import Format, Payload, Probed, build
+from postdeploy.checks.model_strategies import Budget, range_header
 from unimedia.models import Kind
 from unimedia.probe import probe_file
 
