@@ -115,15 +115,23 @@ def pytest_configure(config: pytest.Config) -> None:
 def model_target(
     postdeploy_target: TargetSettings,
     postdeploy_client_factory: Callable[[Account | None], httpx.Client],
+    postdeploy_user: httpx.Client,
+    postdeploy_other_user: httpx.Client,
+    postdeploy_admin: httpx.Client,
     postdeploy_run_id: str,
     postdeploy_run_tag: str,
     postdeploy_run_sweep: None,
 ) -> ModelTarget:
-    """Two users, the admin and an anonymous client, as the model run acts."""
+    """Two users, the admin and an anonymous client, as the model run acts.
+
+    The API clients are the session's own (logins hash passwords: each one costs); the
+    run's re-login only ever swaps in another valid token of the same account.
+    """
     users = [a for a in postdeploy_target.accounts if a.role == "user"]
     admins = [a for a in postdeploy_target.accounts if a.role == "admin"]
     if len(users) < 2 or not admins:
         pytest.skip("the model needs two user accounts and an admin in the target config")
+    clients = {"user": postdeploy_user, "other": postdeploy_other_user, "admin": postdeploy_admin}
 
     def ui() -> httpx.Client:
         client = postdeploy_client_factory(None)
@@ -131,10 +139,7 @@ def model_target(
         return client
 
     accounts = {"user": users[0], "other": users[1], "admin": admins[0]}
-    actors = {
-        role: Actor(role, account, postdeploy_client_factory(account), ui())
-        for role, account in accounts.items()
-    }
+    actors = {role: Actor(role, account, clients[role], ui()) for role, account in accounts.items()}
     return ModelTarget(
         actors=actors,
         anonymous=postdeploy_client_factory(None),

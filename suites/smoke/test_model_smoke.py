@@ -11,7 +11,7 @@ from postdeploy.checks.model_run import ModelReport
 pytestmark = pytest.mark.smoke
 
 
-@pytest.mark.model_budget("1x12:262144", large=False)
+@pytest.mark.model_budget("1x10:262144", large=False)
 def test_media_service_keeps_the_models_promises(
     model_check: Callable[[], ModelReport], model_run: object
 ) -> None:
