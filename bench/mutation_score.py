@@ -261,6 +261,11 @@ def main() -> None:
     parser.add_argument("--budget", default="4x20:1100000", help="the model's budget")
     parser.add_argument("--timeout", type=float, default=300.0, help="per mutant, seconds")
     parser.add_argument("--label", default="sample", help="results file name part")
+    parser.add_argument(
+        "--rerun",
+        metavar="RESULTS_JSON",
+        help="only run the new checks again on that run's survivors (after the checks grew)",
+    )
     args = parser.parse_args()
     if shutil.which("cosmic-ray", path=str(Path(sys.executable).parent)) is None:
         sys.exit("error: cosmic-ray is not installed: .venv/bin/pip install -e '.[bench]'")
@@ -269,14 +274,22 @@ def main() -> None:
     print(f"scratch copy: {scratch}; load average {os.getloadavg()[0]:.1f}")
     before_cmd = _test_command("suites", f"not ({NEW_CHECKS})", args.seed, args.budget)
     after_cmd = _test_command("suites/integration", NEW_CHECKS, args.seed, args.budget)
-    _baseline(scratch, before_cmd)
+    if not args.rerun:
+        _baseline(scratch, before_cmd)
     _baseline(scratch, after_cmd)
     mutants: list[Mutant] = []
-    outcomes = _round(scratch, "before", before_cmd, args.timeout, mutants, args.seed, args.sample)
-    for m in mutants:
-        m.before, m.diff = outcomes.get(m.job_id, ("skipped", ""))
-        m.after = m.before
-    survivors = [m for m in mutants if m.before == "survived"]
+    if args.rerun:
+        earlier = json.loads(Path(args.rerun).read_text())
+        mutants = [Mutant(**m) for m in earlier["mutants"]]
+        survivors = [m for m in mutants if not m.killed]
+    else:
+        outcomes = _round(
+            scratch, "before", before_cmd, args.timeout, mutants, args.seed, args.sample
+        )
+        for m in mutants:
+            m.before, m.diff = outcomes.get(m.job_id, ("skipped", ""))
+            m.after = m.before
+        survivors = [m for m in mutants if m.before == "survived"]
     if survivors:
         outcomes = _round(scratch, "after", after_cmd, args.timeout, survivors, args.seed, 0)
         for m in survivors:
@@ -286,7 +299,7 @@ def main() -> None:
     kb, n, eq = _score(mutants, "before")
     ka, _, _ = _score(mutants, "after")
     report = {
-        "command": " ".join(sys.argv), "sample": args.sample, "seed": args.seed,
+        "command": " ".join(sys.argv), "sample": len(mutants), "seed": args.seed,
         "budget": args.budget, "elapsed_s": round(elapsed), "load_average": os.getloadavg(),
         "before_command": before_cmd, "after_command": after_cmd,
         "counted": n, "equivalent_left_out": eq, "killed_before": kb, "killed_after": ka,

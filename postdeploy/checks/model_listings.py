@@ -8,6 +8,7 @@ changed is walked again, then counted as not judged.
 
 from __future__ import annotations
 
+import base64
 import math
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +28,7 @@ from postdeploy.checks.model_machine_base import MachineBase, _legacy_number
 from postdeploy.checks.model_oracle import (
     json_body,
     judge_legacy_object,
+    judge_problem,
     judge_status,
     judge_v2_object,
 )
@@ -38,6 +40,26 @@ from postdeploy.checks.model_strategies import (
     WALK_ATTEMPTS,
 )
 from postdeploy.checks.model_target import Actor
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+#: (path, parameter, smallest, largest) as the OpenAPI document and docs/legacy-api.md say
+BOUNDS = (
+    (MEDIA_PATH, "limit", 1, 200),
+    (MEDIA_PATH, "offset", 0, 10**9),
+    ("/api/v1/images", "per_page", 1, 100),
+    ("/api/v1/images", "page", 1, 1_000_000),
+    ("/api/v1/videos", "limit", 1, 100),
+    ("/api/v1/documents", "limit", 1, 100),
+    ("/api/v1/documents", "offset", 0, 10**9),
+)
+#: cursors the video API never issues: digits without its prefix, a prefix without
+#: digits, another prefix, too many digits, not base64 at all
+FOREIGN_CURSORS = (_b64("12"), _b64("after:x"), _b64("before:3"), _b64("after:" + "9" * 17),
+                   "!!!", _b64("after:-1"))  # fmt: skip
 
 
 class ListingRules(MachineBase):
@@ -100,6 +122,30 @@ class ListingRules(MachineBase):
         missing = [m for m in want if m not in ids]
         expect(not missing, Promise.LISTED, f"{what}: missing {missing}; listed {ids}")
         expect(ids == want, Promise.PAGING, f"{what}: listed {ids}, the model says {want}")
+
+    @rule(bound=st.sampled_from(BOUNDS), edge=st.sampled_from(["largest", "over", "under"]))
+    def listing_bounds(self, bound: tuple[str, str, int, int], edge: str) -> None:
+        """Paging parameters at and just past their documented bounds: the bound is
+        answered, one past it is a 422 problem document."""
+        self._step("listing_bounds")
+        path, name, smallest, largest = bound
+        value = {"largest": largest, "over": largest + 1, "under": smallest - 1}[edge]
+        params: dict[str, Any] = {name: value}
+        if path == MEDIA_PATH:
+            params["tag"] = self.tag
+        response = self.actor("user").api.get(path, params=params)
+        what = f"GET {path} with {name}={value} (documented {smallest}..{largest})"
+        if edge == "largest":
+            judge_status(response, 200, Promise.REFUSED, what)
+        else:
+            judge_problem(response, 422, what, Promise.PAGING)
+
+    @rule(cursor=st.sampled_from(FOREIGN_CURSORS), role=st.sampled_from(USERS))
+    def foreign_cursor(self, cursor: str, role: str) -> None:
+        """A video cursor the API never issued is a 400 problem, not some page."""
+        self._step("foreign_cursor")
+        response = self.actor(role).api.get(LEGACY["video"].base, params={"cursor": cursor})
+        judge_problem(response, 400, f"v1 videos with the cursor {cursor!r}", Promise.PAGING)
 
     @rule(role=st.sampled_from(USERS), kind=st.sampled_from(LEGACY_KINDS), size=st.integers(1, 6))
     def walk_legacy(self, role: str, kind: str, size: int) -> None:

@@ -81,7 +81,12 @@ NAMES = st.one_of(
 )  # fmt: skip
 LEGACY_NAMES = NAMES.map(lambda name: name.replace("/", "_"))
 _TAG_CHARS = st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters=",")
-EXTRA_TAGS = st.lists(st.text(_TAG_CHARS, max_size=12), max_size=3)
+EXTRA_TAGS = st.one_of(
+    st.lists(st.text(_TAG_CHARS, max_size=12), max_size=3),
+    # the documented limits: 128 characters is a tag, 129 is refused; so are 33 tags
+    st.sampled_from([["t" * 128], ["u" * 129], [f"n{i}" for i in range(29)],
+                     [f"m{i}" for i in range(30)]]),
+)  # fmt: skip
 
 
 def sizes(max_size: int) -> st.SearchStrategy[int]:

@@ -7,6 +7,7 @@ import html
 import math
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
@@ -170,11 +171,32 @@ class UiRules(MachineBase):
                     Promise.UI,
                     f"{what}: page {page} says {pager.group(0)!r}",
                 )
+            self._judge_pager_links(response.text, page, pages, kind, what)
             rows.extend(found)
             if page >= pages:
                 return rows
         self.t.counters.not_judged("UI list longer than the walk's bound")
         return None
+
+    def _judge_pager_links(
+        self, text: str, page: int, pages: int, kind: str | None, what: str
+    ) -> None:
+        """The pager's own links lead to the neighbouring pages (with the filter kept)."""
+        for rel, to, exists in (("next", page + 1, page < pages), ("prev", page - 1, page > 1)):
+            match = re.search(rf'<a href="([^"]*)" rel="{rel}"', text)
+            href = html.unescape(match[1]) if match else None
+            if not exists:
+                expect(href is None, Promise.UI, f"{what}: page {page} of {pages} links {rel}")
+                continue
+            query = parse_qs(urlsplit(href or "").query)
+            wanted = {"page": [str(to)]} if to > 1 else {}
+            if kind:
+                wanted["kind"] = [kind]
+            expect(
+                href is not None and urlsplit(href).path == "/" and query == wanted,
+                Promise.UI,
+                f"{what}: page {page}'s {rel} link is {href!r}, expected page {to}",
+            )
 
     def _judge_ui_rows(
         self, actor: Actor, kind: str | None, rows: list[tuple[str, str, str]]
