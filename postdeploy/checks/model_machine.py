@@ -134,13 +134,18 @@ class MediaMachine(ListingRules, UiRules):
     # whole workflow through every API rather than one cheap request many times.
     @rule()
     def tour(self) -> None:
-        """Upload (and read back), list, revalidate, walk the legacy list, delete there."""
+        """Upload (and read back), the same bytes from the other user, list, revalidate, a
+        look from the other user and with an expired token, walk the legacy list, delete
+        there (the other user's copy must survive)."""
         self._step("tour")
         number = len(self.model.items)
         payload = Payload(Format.PNG, 3000 + number, seed=number, width=64, height=48)
         self._upload_v2("user", payload, "日本語 résumé.png", "image/png", [], streamed=False)
         item = self.model.items[-1]
+        self._upload_v2("other", payload, "copy.png", "image/png", [], streamed=False)
         self.list_v2("user", 2, 0, None, None)
+        self.read_v2(len(self.model.items) - 2, "other")
+        self.bad_token("expired", "list", 0)
         headers, expected, promise = self._conditional(item, None, "match")
         response = self.actor("user").api.get(f"{MEDIA_PATH}/{item.media_id}/content",
                                                headers=headers)  # fmt: skip
