@@ -142,7 +142,7 @@ class MediaMachine(ListingRules, UiRules):
         payload = Payload(Format.PNG, 3000 + number, seed=number, width=64, height=48)
         self._upload_v2("user", payload, "日本語 résumé.png", "image/png", [], streamed=False)
         item = self.model.items[-1]
-        self._upload_v2("other", payload, "copy.png", "image/png", [], streamed=False)
+        self._upload_v2("other", payload, "copy.png", "image/png; name=copy", [], streamed=False)
         self.list_v2("user", 2, 0, None, None)
         self.read_v2(len(self.model.items) - 2, "other")
         self.bad_token("expired", "list", 0)
