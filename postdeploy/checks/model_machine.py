@@ -36,7 +36,7 @@ from postdeploy.checks.media_model import (
     parse_created,
     parse_tags,
 )
-from postdeploy.checks.model_listings import ListingRules
+from postdeploy.checks.model_listings import BOUNDS, FOREIGN_CURSORS, ListingRules
 from postdeploy.checks.model_machine_base import _legacy_number
 from postdeploy.checks.model_oracle import (
     describe,
@@ -153,6 +153,16 @@ class MediaMachine(ListingRules, UiRules):
                        etag_known=item.etag, status_promise=promise)  # fmt: skip
         self.walk_legacy("user", "image", 2)
         self._delete(item, self.actor("user"), "legacy" if item.legacy_number else "v2")
+        if "tour_edges" not in self._once:  # once per example: the edges of every contract
+            self._once.add("tour_edges")
+            for bound in BOUNDS:
+                for edge in ("largest", "over", "under"):
+                    self.listing_bounds(bound, edge)
+            for cursor in FOREIGN_CURSORS:
+                self.foreign_cursor(cursor, "user")
+            at_limit = Payload(Format.TEXT, 64, seed=number)
+            self._upload_v2("user", at_limit, "tags.txt", "text/plain", ["t" * 128], streamed=False)
+            self.ui_walk("user", None)
 
     @rule(
         role=st.sampled_from(ROLES),
