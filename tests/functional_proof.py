@@ -15,9 +15,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_checks(
-    env: dict[str, str], results: Path, marker: str, *node_ids: str, stage: str = "proof"
+    env: dict[str, str],
+    results: Path,
+    marker: str,
+    *node_ids: str,
+    stage: str = "proof",
+    options: tuple[str, ...] = (),
 ) -> dict:
-    """Run ``node_ids`` (relative to the repository) with ``-m marker``; the stage result."""
+    """Run ``node_ids`` (relative to the repository) with ``-m marker`` and pytest
+    ``options``; the stage result."""
     completed = subprocess.run(
         [
             sys.executable,
@@ -35,6 +41,7 @@ def run_checks(
             stage,
             "--postdeploy-results",
             str(results),
+            *options,
         ],
         capture_output=True,
         text=True,

@@ -148,6 +148,28 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
             "256",
             _positive_int,
         ),
+        # Faults of what a download promises beyond its bytes, and of the refusals around
+        # it (issue 22): what the model-based checks exist to catch.
+        "range_off_by_one": FaultDefinition(
+            "ranged downloads send the bytes one past the asked start (Content-Range still "
+            "names the asked range)"
+        ),
+        "etag_unstable": FaultDefinition(
+            "every download carries a new ETag, so If-None-Match never answers 304"
+        ),
+        "download_cache_public": FaultDefinition(
+            "downloads say Cache-Control: public, max-age=86400: shared caches keep private media"
+        ),
+        "shared_blob_deleted": FaultDefinition(
+            "deleting media removes its bytes even when other media (another user's identical "
+            "upload) still uses them"
+        ),
+        "expired_token_error": FaultDefinition(
+            "a bearer token whose expiry has passed answers 500 instead of 401"
+        ),
+        "malformed_upload_error": FaultDefinition(
+            "a malformed multipart body answers 500 with the parser's traceback instead of 400"
+        ),
         "readiness_lies": FaultDefinition(
             "storage turns read-only (uploads fail) but /readyz still reports it ok"
         ),

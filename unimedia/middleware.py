@@ -76,8 +76,12 @@ class BodySizeLimitMiddleware:
         if scope["type"] == "http":
             declared = dict(scope["headers"]).get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+                # Answered before the body is read: close the connection, or it waits for
+                # a body nobody will send (and could not tell it from the next request).
                 response = problem_response(
-                    413, f"The request body is larger than {self.max_body} bytes."
+                    413,
+                    f"The request body is larger than {self.max_body} bytes.",
+                    headers={"Connection": "close"},
                 )
                 await response(scope, receive, send)
                 return

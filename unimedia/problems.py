@@ -7,6 +7,7 @@ client never sees a stack trace, whatever went wrong.
 from __future__ import annotations
 
 import logging
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -71,8 +72,18 @@ async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_http_exception(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 -- registered for this type
+    runtime = getattr(request.app.state, "runtime", None)
+    if (
+        exc.status_code == 400
+        and runtime is not None
+        and runtime.faults.active("malformed_upload_error")
+    ):
+        # The planted bug: a debug handler left on, answering the parser's failure as a 500
+        # with its traceback.
+        trace = "".join(traceback.format_exception(exc))
+        return JSONResponse({"error": str(exc.detail), "trace": trace}, status_code=500)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     return problem_response(exc.status_code, detail, headers=exc.headers)
 

@@ -243,6 +243,8 @@ class MediaService:
         with self._lock:
             self._session.delete(media)
             self._session.commit()
+            if self._faults.active("shared_blob_deleted"):
+                self._store.delete(media.sha256)  # the planted bug: no reference count
             self._release_blob_if_unreferenced(media.sha256)
 
     def _release_blob_if_unreferenced(self, sha256: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -88,22 +89,28 @@ def _read(path: os.PathLike[str], start: int, length: int) -> Iterator[bytes]:
 def blob_response(request: Request, media: Media, store: BlobStore, faults: FaultSet) -> Response:
     """The answer to a GET of ``media``'s bytes, honouring the request's conditions."""
     etag = f'"{media.sha256}"'
+    sent_etag = etag
+    if faults.active("etag_unstable"):
+        # The planted bug: a per-response nonce in the validator ("cache busting").
+        sent_etag = f'"{media.sha256}-{uuid.uuid4().hex[:8]}"'
     headers = {
         # Set explicitly so Starlette does not append a charset to text types: the client
         # gets back exactly the type it uploaded.
         "Content-Type": media.content_type,
         "Content-Disposition": content_disposition(media.filename),
-        "ETag": etag,
+        "ETag": sent_etag,
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": DOWNLOAD_CSP,
         "Cache-Control": "private, no-cache",
     }
+    if faults.active("download_cache_public"):
+        headers["Cache-Control"] = "public, max-age=86400"  # the planted bug
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         tags = {tag.strip() for tag in if_none_match.split(",")}
-        if etag in tags or "*" in tags:
-            return Response(status_code=304, headers={"ETag": etag})
+        if sent_etag in tags or "*" in tags:
+            return Response(status_code=304, headers={"ETag": sent_etag})
     path = store.path(media.sha256)
     try:
         size = os.stat(path).st_size
@@ -119,6 +126,8 @@ def blob_response(request: Request, media: Media, store: BlobStore, faults: Faul
     start, length, status = 0, size, 200
     if byte_range is not None:
         start, length, status = byte_range.start, byte_range.length, 206
+        if faults.active("range_off_by_one") and start + length < size:
+            start += 1  # the planted bug: an off-by-one in the seek, the headers unchanged
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
     if faults.active("truncated_download") and length > 1:
         # The planted bug: a buffer flushed too early; the length header agrees with the

@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from unimedia.auth import InvalidToken, decode_token
+from unimedia.auth import InvalidToken, decode_token, token_has_expired
 from unimedia.faults import FaultSet
 from unimedia.models import User
 from unimedia.problems import ProblemError, internal_error
@@ -87,6 +87,10 @@ def get_current_user(
     try:
         claims = decode_token(credentials.credentials, secret=runtime.settings.token_secret)
     except InvalidToken as exc:
+        if runtime.faults.active("expired_token_error") and token_has_expired(
+            credentials.credentials
+        ):
+            raise internal_error() from exc  # the planted bug: expiry "handled" by crashing
         raise unauthorized("The bearer token is invalid or has expired.") from exc
 
     user = session.scalar(select(User).where(User.username == claims.username))
