@@ -71,7 +71,8 @@ def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = 
             )
             context = StageContext(
                 target, run_id, run_dir, config.config_file,
-                embedded=config.target.embedded, zap=config.zap, load=config.load,
+                embedded=config.target.embedded, zap=config.zap, scan=config.scan,
+                load=config.load,
             )  # fmt: skip
             results = _run_stages(stages, context)
     except PostdeployError as exc:

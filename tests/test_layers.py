@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     "target": 2,
     # the toolkit the suites import, and the domain logic the stages use
     "checks": 3, "baseline": 3, "contract": 3, "snapshot": 3, "load": 3, "zap": 3,
-    "monitoring": 3,
+    "monitoring": 3, "scan": 3,
     # the pytest face and the stages
     "pytest": 4, "stages": 4,
     # the decision, its renderings, the pipelines that produce it

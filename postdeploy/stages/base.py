@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from postdeploy.config import LoadSettings, TargetSettings, ZapSettings
+from postdeploy.config import LoadSettings, ScanSettings, TargetSettings, ZapSettings
 from postdeploy.findings import StageResult
 
 __all__ = ["Stage", "StageContext"]
@@ -27,6 +27,7 @@ class StageContext:
     config_file: Path | None = None
     embedded: bool = False
     zap: ZapSettings = field(default_factory=ZapSettings)
+    scan: ScanSettings = field(default_factory=ScanSettings)
     load: LoadSettings = field(default_factory=LoadSettings)
 
     def stage_dir(self, name: str) -> Path:
