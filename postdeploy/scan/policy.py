@@ -15,10 +15,11 @@ Production safety lives here, as one pure function of the target's URL and the s
   :mod:`postdeploy.scan.openapi`); never the login, logout, upload or delete endpoints
   (``-x`` patterns): a login under attack would lock the test account for the stages
   running beside the scan, the others write.
-* **Time.** ``max_scan_time_s`` bounds the whole run. Wapiti bounds its crawl
-  (``--max-scan-time``) and each module (``--max-attack-time``) itself; a part that hit its
-  bound makes the scan incomplete (an ERROR check, never a pass), and a Wapiti that
-  outlives the whole budget is stopped.
+* **Time.** ``max_scan_time_s`` bounds the whole run: a Wapiti still running then is
+  stopped and the scan is an error. Wapiti bounds its crawl (``--max-scan-time``, a quarter
+  of the budget, at most a minute) and each module (``--max-attack-time``, what the crawl
+  leaves) itself; a part cut at its bound makes the scan incomplete (an ERROR check, never
+  a pass).
 """
 
 from __future__ import annotations
@@ -133,7 +134,10 @@ def plan_scan(target_url: str, settings: ScanSettings) -> ScanPlan:
         )
     budget = settings.max_scan_time_s
     crawl = min(CRAWL_CAP_S, budget * CRAWL_SHARE)
-    per_module = max((budget - crawl - REPORT_MARGIN_S) / max(len(modules), 1), 1.0)
+    # Each module may use what the crawl leaves: splitting the budget evenly would cut the
+    # busy modules (exec, file: a few thousand requests) on a loaded machine while the
+    # passive ones finish in a second. The whole run is still bounded by the deadline.
+    per_module = max(budget - crawl - REPORT_MARGIN_S, 1.0)
     paths = EXCLUDED_PATHS + tuple("/" + pattern.lstrip("/") for pattern in settings.exclude)
     return ScanPlan(
         target_url=base + "/",
