@@ -42,6 +42,19 @@ __all__ = ["load", "verify"]
 )
 @click.option("--expected-version", metavar="VERSION", help="The release that should be live.")
 @click.option("--timeout", "timeout_s", type=float, help="Per-request timeout in seconds.")
+@click.option(
+    "--active-scan",
+    is_flag=True,
+    default=None,
+    help="Let the vulnerability scan (ZAP or Wapiti) attack a target that is not on this machine.",
+)
+@click.option(
+    "--max-scan-time",
+    "max_scan_time_s",
+    type=float,
+    metavar="SECONDS",
+    help="Bound on the whole Wapiti scan (default 300).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 def verify(
@@ -52,6 +65,8 @@ def verify(
     report_dir: Path | None,
     expected_version: str | None,
     timeout_s: float | None,
+    active_scan: bool | None,
+    max_scan_time_s: float | None,
     verbose: bool,
     debug: bool,
 ) -> None:
@@ -66,6 +81,7 @@ def verify(
             overrides={
                 "url": url, "profile": profile, "stages": stages, "report_dir": report_dir,
                 "expected_version": expected_version, "timeout_s": timeout_s,
+                "active_scan": active_scan, "max_scan_time_s": max_scan_time_s,
             },
         )  # fmt: skip
         outcome = run(config)

@@ -10,13 +10,14 @@ from pathlib import Path
 
 from postdeploy.scan.policy import ScanPlan
 
-__all__ = ["PLUGIN", "SINK_ENDPOINT", "wapiti_argv"]
+__all__ = ["LOCAL_DNS_ENDPOINT", "PLUGIN", "SINK_ENDPOINT", "wapiti_argv"]
 
 #: The file Wapiti runs as its ``--form-script`` (it imports nothing of postdeploy).
 PLUGIN = Path(__file__).resolve().with_name("wapiti_plugin.py")
 #: Where Wapiti's payloads point instead of its public endpoint (wapiti3.ovh): a port on
 #: this machine nothing listens on, so a payload the target follows goes nowhere outside.
 SINK_ENDPOINT = "http://127.0.0.1:9/"
+LOCAL_DNS_ENDPOINT = "localhost"
 REQUEST_TIMEOUT_S = 10.0
 
 
@@ -41,6 +42,9 @@ def wapiti_argv(
         "--flush-session",  # never resume an earlier scan of the same URL
         "--no-bugreport",  # a crashing module must not post a report to the Wapiti project
         "--external-endpoint", SINK_ENDPOINT,
+        # Wapiti builds every module, used or not; its log4shell module resolves its DNS
+        # endpoint as it is built (dns.wapiti3.ovh by default): a lookup outside, unasked.
+        "--dns-endpoint", LOCAL_DNS_ENDPOINT,
         "--max-scan-time", f"{plan.crawl_time_s:g}",  # Wapiti 3.2: bounds the crawl
         "--max-attack-time", f"{plan.module_time_s:g}",  # each module
         "--timeout", f"{REQUEST_TIMEOUT_S:g}",

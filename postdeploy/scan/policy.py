@@ -57,7 +57,8 @@ FORBIDDEN_MODULES = {
     "upload": "uploads untagged files into the test accounts",
 }
 #: Paths (``*`` wildcards) never crawled or attacked: logins (an attack locks the account
-#: the other stages use), logout (ends the scan's own session), writes and deletes.
+#: the other stages use), logout (ends the scan's own session), writes and deletes, and the
+#: operations endpoints (they take no input).
 EXCLUDED_PATHS = (
     "/login",
     "/logout*",
@@ -66,6 +67,11 @@ EXCLUDED_PATHS = (
     "/api/v2/auth/*",
     "/*logout*",
     "/*signout*",
+    # operations endpoints: no input to attack, and probes read them all the time
+    "/healthz",
+    "/readyz",
+    "/version",
+    "/metrics",
 )
 CRAWL_SHARE = 0.25  # of the budget, at most CRAWL_CAP_S
 CRAWL_CAP_S = 60.0

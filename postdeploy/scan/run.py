@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from postdeploy.errors import ScannerError
 from postdeploy.scan.command import wapiti_argv
@@ -42,6 +44,7 @@ class WapitiRun:
     seconds: float
     modules_run: tuple[str, ...]
     incomplete: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)  # phase → seconds
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -74,22 +77,32 @@ def run_wapiti(
             SESSION_ENV: session.to_env(),
         }
         started = time.monotonic()
-        with raw_log.open("wb") as log:
-            try:
-                process = subprocess.Popen(  # noqa: S603 - our own argv, no shell
-                    argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
-                )
-            except OSError as exc:
-                raise ScannerError(f"cannot start Wapiti ({executable}): {exc.strerror}") from None
-            try:
-                process.wait(timeout=plan.deadline_s + GRACE_S)
-            except subprocess.TimeoutExpired:
-                stop_process(process)
-                _keep_log(raw_log, log_file, session)
-                raise ScannerError(
-                    f"Wapiti did not finish within {plan.deadline_s:g} s "
-                    f"(scan.max_scan_time_s); stopped it"
-                ) from None
+        try:
+            process = subprocess.Popen(  # noqa: S603 - our own argv, no shell
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError as exc:
+            raise ScannerError(f"cannot start Wapiti ({executable}): {exc.strerror}") from None
+        assert process.stdout is not None  # noqa: S101 - Popen(stdout=PIPE) always has it
+        copier = threading.Thread(
+            target=_copy_with_times, args=(process.stdout, raw_log, started), daemon=True
+        )
+        copier.start()
+        try:
+            process.wait(timeout=plan.deadline_s + GRACE_S)
+        except subprocess.TimeoutExpired:
+            stop_process(process)
+            copier.join(timeout=5)
+            _keep_log(raw_log, log_file, session)
+            raise ScannerError(
+                f"Wapiti did not finish within {plan.deadline_s:g} s "
+                f"(scan.max_scan_time_s); stopped it"
+            ) from None
+        copier.join(timeout=5)
         seconds = time.monotonic() - started
         log_text = _keep_log(raw_log, log_file, session)
         if not raw_report.is_file():
@@ -114,7 +127,34 @@ def run_wapiti(
         seconds=seconds,
         modules_run=tuple(dict.fromkeys(_MODULE_START.findall(log_text))),
         incomplete=tuple(incomplete),
+        timings=phase_times(log_text, seconds),
     )
+
+
+def _copy_with_times(stream: IO[bytes], path: Path, started: float) -> None:
+    """Wapiti's output, each line stamped with the seconds since the start: where the
+    scan's time went (the crawl, each module) is read back from it."""
+    with path.open("w", encoding="utf-8") as log:
+        for raw in stream:
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            log.write(f"[{time.monotonic() - started:7.1f}s] {line}\n")
+
+
+_STAMP = re.compile(r"^\[\s*(\d+(?:\.\d+)?)s\] ")
+
+
+def phase_times(log_text: str, total: float) -> dict[str, float]:
+    """Seconds per phase: ``crawl`` (start to the first module), then each module."""
+    marks: list[tuple[str, float]] = [("crawl", 0.0)]
+    for line in log_text.splitlines():
+        stamp = _STAMP.match(line)
+        module = _MODULE_START.search(line)
+        if stamp and module:
+            marks.append((module[1], float(stamp[1])))
+        elif stamp and "Generating report" in line:
+            marks.append(("report", float(stamp[1])))
+    ends = [at for _name, at in marks[1:]] + [total]
+    return {name: round(end - at, 1) for (name, at), end in zip(marks, ends, strict=True)}
 
 
 def _keep_log(raw: Path, kept: Path, session: ScanSession) -> str:

@@ -100,6 +100,7 @@ class WapitiStage:
             status, reason = StageStatus.PASSED, ""
         metrics = dict(verdict.metrics)
         metrics["wapiti_scan_s"] = round(wapiti.seconds, 1)
+        metrics.update({f"wapiti_{name}_s": seconds for name, seconds in wapiti.timings.items()})
         metrics["wapiti_attacks"] = 1.0 if plan.attacks else 0.0
         metrics["wapiti_crawled"] = float(wapiti.report.crawled)
         return StageResult(
@@ -121,6 +122,7 @@ def _notes(plan: ScanPlan, session: ScanSession, api: ReadOnlyApi, wapiti: Wapit
         f"modules: {', '.join(plan.modules)} (ran: {', '.join(wapiti.modules_run) or 'none'})",
         f"bounds: crawl {plan.crawl_time_s:g} s, each module {plan.module_time_s:g} s, "
         f"whole scan {plan.deadline_s:g} s; took {wapiti.seconds:.1f} s",
+        "time: " + ", ".join(f"{name} {seconds:g} s" for name, seconds in wapiti.timings.items()),
         f"session: {session.note}",
         api.note,
         f"{report.crawled} page(s) crawled; {len(report.alerts)} finding instance(s)",
