@@ -97,12 +97,14 @@ def run_wapiti(
         except subprocess.TimeoutExpired:
             stop_process(process)
             copier.join(timeout=5)
+            process.stdout.close()
             _keep_log(raw_log, log_file, session)
             raise ScannerError(
                 f"Wapiti did not finish within {plan.deadline_s:g} s "
                 f"(scan.max_scan_time_s); stopped it"
             ) from None
         copier.join(timeout=5)
+        process.stdout.close()
         seconds = time.monotonic() - started
         log_text = _keep_log(raw_log, log_file, session)
         if not raw_report.is_file():

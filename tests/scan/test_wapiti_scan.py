@@ -77,7 +77,7 @@ def test_faults_only_a_scanner_finds_are_found_with_evidence_and_block(
         )
         evaluation = evaluate([alone], expected=["security"], policy=GatePolicy())
         assert evaluation.decision.value == "NO_GO", fault
-        assert [t.value for t in evaluation.triggers] == ["security_vulnerability"]
+        assert [t.value for t in evaluation.triggers_fired] == ["security_vulnerability"]
     report = parse_report((tmp_path / "stages/security/wapiti-report.json").read_text())
     names = {alert.name for alert in report.alerts}
     assert {name for name, _p, _path in EXPECTED.values()} <= names

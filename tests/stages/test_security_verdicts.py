@@ -133,17 +133,6 @@ def test_a_real_target_without_a_scan_is_inconclusive(start_unimedia, run_cli) -
     assert "Wapiti is switched off" in gap["why"]
 
 
-def test_a_deprecated_require_zap_scan_still_decides_with_a_warning(
-    start_unimedia, run_cli
-) -> None:
-    result = verify(
-        run_cli, start_unimedia(""), POSTDEPLOY_WAPITI="0", POSTDEPLOY_REQUIRE_ZAP_SCAN="false"
-    )
-    assert result.exit_code == 0, result.stdout + result.stderr
-    assert "POSTDEPLOY_REQUIRE_ZAP_SCAN is deprecated" in result.stderr
-    assert [item["check"] for item in result.verdict["not_checked"]] == ["scan"]
-
-
 @pytest.mark.skipif(find_wapiti() is None, reason="Wapiti is not installed: make wapiti")
 def test_a_fault_only_a_scanner_finds_is_no_go_through_wapiti(start_unimedia, run_cli) -> None:
     """No ZAP configured, Wapiti installed: Wapiti scans (narrowed to the module that finds
