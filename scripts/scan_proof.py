@@ -1,7 +1,8 @@
 """The issue-20 proof, measured: `postdeploy verify --stages security` on the embedded
 target — clean, and with each fault only a scanner finds — with the full Wapiti scan.
 
-    .venv/bin/python scripts/scan_proof.py [--runs N] [--fault NAME …] [--profile-full]
+    .venv/bin/python scripts/scan_proof.py [--runs N] [--fault NAME …] [--clean-only]
+        [--profile-full] [--compare-without-scan]
 
 Each run is what `make verify` does for the security stage: the embedded unimedia (with
 ``UNIMEDIA_FAULTS``), no ZAP, Wapiti from tools/wapiti/. Prints, per run: exit code,
@@ -25,8 +26,10 @@ from pathlib import Path
 FAULTS = ("ui_filter_xss", "legacy_sort_injection", "login_open_redirect")
 
 
-def run(fault: str, reports: Path, *, full: bool) -> dict:
+def run(fault: str, reports: Path, *, full: bool, wapiti: bool = True) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTDEPLOY_", "UNIMEDIA_"))}
+    if not wapiti:
+        env["POSTDEPLOY_WAPITI"] = "false"
     if fault:
         env["UNIMEDIA_FAULTS"] = fault
     command = [sys.executable, "-m", "postdeploy", "verify", "--report-dir", str(reports)]
@@ -45,7 +48,7 @@ def run(fault: str, reports: Path, *, full: bool) -> dict:
         if reason["origin"].startswith("wapiti:") and reason["severity"] in ("high", "critical")
     )
     return {
-        "fault": fault or "(clean)",
+        "fault": (fault or "(clean)") + ("" if wapiti else " [no scan]"),
         "exit": completed.returncode,
         "decision": verdict["decision"],
         "triggers": ",".join(verdict["triggers_fired"]) or "-",
@@ -64,14 +67,24 @@ def main() -> None:
     parser.add_argument("--fault", action="append", help="only these faults (default: all 3)")
     parser.add_argument("--no-clean", action="store_true", help="skip the clean runs")
     parser.add_argument("--profile-full", action="store_true", help="verify --profile full")
+    parser.add_argument("--clean-only", action="store_true", help="no fault runs")
+    parser.add_argument(
+        "--compare-without-scan",
+        action="store_true",
+        help="each case also with POSTDEPLOY_WAPITI=false: what the scan adds",
+    )
     args = parser.parse_args()
-    cases = ([] if args.no_clean else [""]) + list(args.fault or FAULTS)
+    faults = [] if args.clean_only else list(args.fault or FAULTS)
+    cases = ([] if args.no_clean else [""]) + faults
     rows = []
     with tempfile.TemporaryDirectory(prefix="scan-proof-") as scratch:
-        for number, fault in enumerate(cases * args.runs):
-            row = run(fault, Path(scratch) / str(number), full=args.profile_full)
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+        number = 0
+        for fault in cases * args.runs:
+            for wapiti in (True, False) if args.compare_without_scan else (True,):
+                number += 1
+                row = run(fault, Path(scratch) / str(number), full=args.profile_full, wapiti=wapiti)
+                rows.append(row)
+                print(json.dumps(row), flush=True)
     print()
     print(
         "| fault | exit | decision | triggers | Wapiti findings that block | scan s | "
