@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,10 +36,15 @@ def run(fault: str, reports: Path, *, full: bool, wapiti: bool = True) -> dict:
     command = [sys.executable, "-m", "postdeploy", "verify", "--report-dir", str(reports)]
     command += ["--profile", "full"] if full else ["--stages", "security"]
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(
         command, env=env, capture_output=True, text=True, check=False, timeout=1800
     )
     wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of the command and every process it waited for (unimedia, pytest, Wapiti): what
+    # the run costs the machine, whatever else runs on it
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     verdict = json.loads((reports / "latest" / "verdict.json").read_text())
     stages = {stage["name"]: stage for stage in verdict["stages"]}
     security = stages["security"]
@@ -56,6 +62,7 @@ def run(fault: str, reports: Path, *, full: bool, wapiti: bool = True) -> dict:
         "scan_s": security["metrics"].get("wapiti_scan_s"),
         "security_stage_s": round(security["duration_s"], 1),
         "command_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
         "load": os.getloadavg()[0],
         "stages": {name: round(stage["duration_s"], 1) for name, stage in stages.items()},
     }
@@ -95,7 +102,7 @@ def main() -> None:
         print(
             f"| {row['fault']} | {row['exit']} | {row['decision']} | {row['triggers']} | "
             f"{row['wapiti_blocking']} | {row['scan_s']} | {row['security_stage_s']} | "
-            f"{row['command_s']} | {row['load']:.1f} |"
+            f"{row['command_s']} | {row['cpu_s']} | {row['load']:.1f} |"
         )
 
 
