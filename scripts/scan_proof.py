@@ -95,9 +95,9 @@ def main() -> None:
     print()
     print(
         "| fault | exit | decision | triggers | Wapiti findings that block | scan s | "
-        "security stage s | command s | load |"
+        "security stage s | command s | CPU s | load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['fault']} | {row['exit']} | {row['decision']} | {row['triggers']} | "
