@@ -133,7 +133,9 @@ def test_a_scan_cut_at_its_bounds_is_an_error_never_a_pass(start_unimedia, tmp_p
     checks = {check.check_id: check for check in result.checks}
     assert result.status is StageStatus.ERROR, result
     assert checks[WAPITI_SCAN_CHECK].outcome is CheckOutcome.ERROR
-    assert "stopped at its bound" in checks[WAPITI_SCAN_CHECK].message
+    # cut by Wapiti at a bound it was given ("module exec stopped at its bound"), or — on a
+    # machine so busy that Wapiti's start-up outlives the budget — stopped by postdeploy
+    assert "did not finish" in checks[WAPITI_SCAN_CHECK].message
     evaluation = evaluate([result], expected=["security"], policy=GatePolicy())
     assert evaluation.decision.value == "INCONCLUSIVE"
 
