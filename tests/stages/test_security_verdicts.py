@@ -138,7 +138,8 @@ def test_a_fault_only_a_scanner_finds_is_no_go_through_wapiti(start_unimedia, ru
     """No ZAP configured, Wapiti installed: Wapiti scans (narrowed to the module that finds
     this fault; the full scan is tests/scan/test_wapiti_scan.py's)."""
     server = start_unimedia("login_open_redirect")
-    result = verify(run_cli, server, POSTDEPLOY_WAPITI_MODULES="redirect")
+    env = server.env(POSTDEPLOY_WAPITI_MODULES="redirect", POSTDEPLOY_MAX_SCAN_TIME="900")
+    result = run_cli("verify", "--stages", "security", env=env, timeout=1200)
     assert result.exit_code == 1, result.stdout + result.stderr
     verdict = result.verdict
     assert verdict["decision"] == "NO_GO"
