@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
-.PHONY: verify test report tools lint format bench clean prometheus
+.PHONY: verify test report tools lint format bench clean prometheus wapiti
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -28,8 +28,12 @@ prometheus:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends prometheus prometheus-node-exporter prometheus-alertmanager; }
 
+## wapiti: the vulnerability scanner, in its own environment (tools/wapiti/), only when missing
+wapiti:
+	@PYTHON=$(PYTHON) scripts/install-wapiti.sh
+
 ## verify: full verification of the embedded reference service (GO=0, NO_GO=1, INCONCLUSIVE=2)
-verify: $(STAMP) tools prometheus
+verify: $(STAMP) tools prometheus wapiti
 	$(VENV)/bin/postdeploy verify --profile full $(ARGS)
 
 ## report: build the Allure report of the latest run (RUN=reports/<run-id> for another)
@@ -37,7 +41,7 @@ report: $(STAMP) tools
 	$(VENV)/bin/postdeploy report --allure --run $(or $(RUN),reports/latest)
 
 ## test: the project's own tests, in parallel, after the linter
-test: $(STAMP) tools prometheus
+test: $(STAMP) tools prometheus wapiti
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n auto --dist worksteal $(ARGS)
 

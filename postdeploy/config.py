@@ -9,6 +9,7 @@ show them by accident.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -32,6 +33,7 @@ __all__ = [
     "LoadSettings",
     "MonitoringSettings",
     "ReadinessSettings",
+    "ScanSettings",
     "Secret",
     "ServeSettings",
     "SloSettings",
@@ -44,6 +46,8 @@ __all__ = [
     "run_id_from_environment",
     "tool_path_from_environment",
 ]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_FILE = "postdeploy.toml"
 BROWSER_ENV = "POSTDEPLOY_BROWSER_PATH"
@@ -115,8 +119,8 @@ class GatePolicy:
 
     ``accept_risks``: ``fnmatch`` patterns of finding origins (a check's node id, ``zap:<rule
     id>``) that a team has decided to live with: reported, never blocking.
-    ``required_checks``: check ids whose *skipping* makes the verdict INCONCLUSIVE (the ZAP
-    scan on a real target, by default — see :data:`ZAP_SCAN_CHECK`).
+    ``required_checks``: check ids whose *skipping* makes the verdict INCONCLUSIVE (the
+    vulnerability scan on a real target, by default — see :data:`SCAN_CHECKS`).
     """
 
     block_severity: Severity = Severity.HIGH
@@ -126,6 +130,12 @@ class GatePolicy:
 
 #: The check id under which the ZAP scan reports (skipped, errored, passed or failed).
 ZAP_SCAN_CHECK = "zap:scan"
+#: The check id under which the Wapiti scan reports.
+WAPITI_SCAN_CHECK = "wapiti:scan"
+#: The check id of the scan when no scanner could run (no ZAP configured, no Wapiti).
+SCAN_CHECK = "scan"
+#: What ``gate.require_scan`` requires: whichever scanner's check, never skipped.
+SCAN_CHECKS = (SCAN_CHECK, ZAP_SCAN_CHECK, WAPITI_SCAN_CHECK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +153,27 @@ class ZapSettings:
     openapi_path: str | None = "/openapi.json"  # imported before spidering; None: spider only
     rules_file: Path | None = None  # None: the shipped security/zap-rules.tsv
     poll_interval_s: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSettings:
+    """The vulnerability scan when no ZAP is configured: Wapiti, bounded by default.
+
+    Against a loopback target (the embedded reference among them) Wapiti runs its attack
+    modules; against any other only the passive ones, unless ``active_scan`` (``--active-scan``)
+    says otherwise. ``max_scan_time_s`` bounds the whole run (crawl, attacks, report); a scan
+    cut short by it is an ERROR, never a pass. ``modules``: Wapiti module names instead of
+    the policy's set (``None``). ``exclude``: more URL patterns (``*`` wildcards, paths
+    relative to the target) kept out of the crawl and the attacks.
+    """
+
+    wapiti: bool = True  # False: never run Wapiti (the scan is "not checked" without ZAP)
+    wapiti_path: Path | None = None  # None: discovered (PATH, then tools/wapiti/)
+    active_scan: bool = False  # attacks a non-loopback target: an explicit opt-in
+    max_scan_time_s: float = 300.0
+    modules: tuple[str, ...] | None = None
+    rules_file: Path | None = None  # None: the shipped security/wapiti-rules.tsv
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +290,7 @@ class Config:
     report_dir: Path = Path("reports")
     gate: GatePolicy = field(default_factory=GatePolicy)
     zap: ZapSettings = field(default_factory=ZapSettings)
+    scan: ScanSettings = field(default_factory=ScanSettings)
     config_file: Path | None = None
     # The e2e stage's Chromium: POSTDEPLOY_BROWSER_PATH, else [browser] path, else found.
     browser_path: Path | None = None
@@ -323,7 +355,9 @@ class _GateModel(_Strict):
     block_severity: Severity = Severity.HIGH
     accept_risks: list[str] = Field(default_factory=list)
     # "auto": required on a real target, skipped-with-reason on the embedded one
-    require_zap_scan: bool | Literal["auto"] = "auto"
+    require_scan: bool | Literal["auto"] | None = None
+    # the old name (until issue 20, when Wapiti joined ZAP): still read, with a warning
+    require_zap_scan: bool | Literal["auto"] | None = None
 
 
 class _ZapModel(_Strict):
@@ -334,6 +368,16 @@ class _ZapModel(_Strict):
     max_children: int = Field(default=20, ge=0, le=10_000)
     openapi_path: str | None = "/openapi.json"
     rules_file: Path | None = None
+
+
+class _ScanModel(_Strict):
+    wapiti: bool = True
+    wapiti_path: Path | None = None
+    active_scan: bool = False
+    max_scan_time_s: float = Field(default=300.0, gt=0, le=6 * 3600)
+    modules: list[str] | None = None
+    rules_file: Path | None = None
+    exclude: list[str] = Field(default_factory=list)
 
 
 class _RunModel(_Strict):
@@ -416,6 +460,7 @@ class _FileModel(_Strict):
     accounts: dict[str, _AccountModel] = Field(default_factory=dict)
     gate: _GateModel = _GateModel()
     zap: _ZapModel = _ZapModel()
+    scan: _ScanModel = _ScanModel()
     run: _RunModel = _RunModel()
     load: _LoadModel = _LoadModel()
     data: _DataModel = _DataModel()
@@ -441,7 +486,7 @@ def load_config(
     """Build the run's :class:`Config`: file, then environment, then ``overrides`` (flags).
 
     ``overrides`` keys: url, profile, stages, report_dir, expected_version, timeout_s,
-    zap_active_scan, load_profile, dry_run.
+    zap_active_scan, active_scan (ZAP's and Wapiti's), max_scan_time_s, load_profile, dry_run.
     Raises :class:`ConfigError` with a one-line message on any invalid input.
     """
     env = dict(os.environ if environ is None else environ)
@@ -494,6 +539,7 @@ def load_config(
         report_dir=report_dir,
         gate=_gate_policy(model, env, block_severity, embedded=target.embedded),
         zap=_zap_settings(model, env, flags, base_dir),
+        scan=_scan_settings(model.scan, env, flags, base_dir),
         config_file=path,
         browser_path=Path(browser) if browser else _relative_to(model.browser.path, base_dir),
         load=_load_settings(
@@ -673,16 +719,86 @@ def _gate_policy(
         accepted = tuple(
             part.strip() for part in env["POSTDEPLOY_ACCEPT_RISKS"].split(",") if part.strip()
         )
-    require: bool | str = model.gate.require_zap_scan
-    if env.get("POSTDEPLOY_REQUIRE_ZAP_SCAN"):
-        require = _bool_or_auto(env["POSTDEPLOY_REQUIRE_ZAP_SCAN"], "POSTDEPLOY_REQUIRE_ZAP_SCAN")
+    require = _require_scan(model.gate, env)
     if require == "auto":
-        # A real deployment must be scanned; the embedded demo has no ZAP to scan it with.
+        # A real deployment must be scanned; the embedded reference may be verified where
+        # no scanner is installed (the scan is then listed as not checked).
         require = not embedded
     return GatePolicy(
         block_severity=block,
         accept_risks=accepted,
-        required_checks=(ZAP_SCAN_CHECK,) if require else (),
+        required_checks=SCAN_CHECKS if require else (),
+    )
+
+
+_RENAMED = "is deprecated: it is now {new} (it covers ZAP and Wapiti); {old} still works for now"
+
+
+def _require_scan(gate: _GateModel, env: Mapping[str, str]) -> bool | str:
+    """``require_scan``, else the deprecated ``require_zap_scan`` (a warning), else auto."""
+    if env.get("POSTDEPLOY_REQUIRE_SCAN"):
+        return _bool_or_auto(env["POSTDEPLOY_REQUIRE_SCAN"], "POSTDEPLOY_REQUIRE_SCAN")
+    if env.get("POSTDEPLOY_REQUIRE_ZAP_SCAN"):
+        log.warning(
+            "POSTDEPLOY_REQUIRE_ZAP_SCAN "
+            + _RENAMED.format(new="POSTDEPLOY_REQUIRE_SCAN", old="the old name")
+        )
+        return _bool_or_auto(env["POSTDEPLOY_REQUIRE_ZAP_SCAN"], "POSTDEPLOY_REQUIRE_ZAP_SCAN")
+    if gate.require_scan is not None:
+        return gate.require_scan
+    if gate.require_zap_scan is not None:
+        log.warning(
+            "gate.require_zap_scan "
+            + _RENAMED.format(new="gate.require_scan", old="require_zap_scan")
+        )
+        return gate.require_zap_scan
+    return "auto"
+
+
+def _scan_settings(
+    spec: _ScanModel, env: Mapping[str, str], flags: Mapping[str, Any], base_dir: Path
+) -> ScanSettings:
+    wapiti = spec.wapiti
+    if env.get("POSTDEPLOY_WAPITI"):
+        wapiti = _bool_or_auto(env["POSTDEPLOY_WAPITI"], "POSTDEPLOY_WAPITI") is not False
+    active = spec.active_scan
+    if env.get("POSTDEPLOY_ACTIVE_SCAN"):
+        active = _bool_or_auto(env["POSTDEPLOY_ACTIVE_SCAN"], "POSTDEPLOY_ACTIVE_SCAN") is True
+    if flags.get("active_scan"):
+        active = True
+    max_time = _bounded(
+        env.get("POSTDEPLOY_MAX_SCAN_TIME"), spec.max_scan_time_s, "POSTDEPLOY_MAX_SCAN_TIME"
+    )
+    if flags.get("max_scan_time_s") is not None:
+        max_time = _bounded(str(flags["max_scan_time_s"]), max_time, "--max-scan-time")
+    executable = env.get("POSTDEPLOY_WAPITI_PATH") or spec.wapiti_path
+    executable_path = _relative_to(Path(executable), base_dir) if executable else None
+    if executable_path is not None and not (
+        executable_path.is_file() and os.access(executable_path, os.X_OK)
+    ):
+        raise ConfigError(f"Wapiti not found: {executable_path} is not an executable file")
+    rules = env.get("POSTDEPLOY_WAPITI_RULES") or spec.rules_file
+    rules_path = _relative_to(Path(rules), base_dir) if rules else None
+    if rules_path is not None and not rules_path.is_file():
+        raise ConfigError(f"Wapiti rules file not found: {rules_path}")
+    modules: list[str] | None = spec.modules
+    if env.get("POSTDEPLOY_WAPITI_MODULES"):
+        modules = [part.strip() for part in env["POSTDEPLOY_WAPITI_MODULES"].split(",")]
+    if modules is not None:
+        modules = [name for name in modules if name]
+        bad = [name for name in modules if not re.fullmatch(r"[a-z0-9_]+", name)]
+        if not modules or bad:
+            raise ConfigError(
+                f"scan.modules: {bad or modules!r} is not a list of Wapiti module names"
+            )
+    return ScanSettings(
+        wapiti=wapiti,
+        wapiti_path=executable_path,
+        active_scan=active,
+        max_scan_time_s=max_time,
+        modules=tuple(modules) if modules is not None else None,
+        rules_file=rules_path,
+        exclude=tuple(spec.exclude),
     )
 
 
@@ -695,7 +811,7 @@ def _zap_settings(
         active = (
             _bool_or_auto(env["POSTDEPLOY_ZAP_ACTIVE_SCAN"], "POSTDEPLOY_ZAP_ACTIVE_SCAN") is True
         )
-    if flags.get("zap_active_scan"):
+    if flags.get("zap_active_scan") or flags.get("active_scan"):
         active = True
     rules = env.get("POSTDEPLOY_ZAP_RULES") or spec.rules_file
     rules_path = Path(rules) if rules else None

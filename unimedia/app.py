@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from unimedia import __version__
 from unimedia.api import auth, ops, v2
 from unimedia.api.v1 import ROUTERS as V1_ROUTERS
+from unimedia.api.v1 import documents
 from unimedia.db import make_engine
 from unimedia.metrics import Metrics, MetricsMiddleware
 from unimedia.middleware import AccessLogMiddleware, BodySizeLimitMiddleware
@@ -23,6 +24,8 @@ from unimedia.security_headers import SecurityHeadersMiddleware
 from unimedia.seed import seed_accounts
 from unimedia.settings import Settings
 from unimedia.storage import BlobStore
+from unimedia.ui import planted as ui_planted
+from unimedia.ui.routes import planted_router as ui_planted_router
 from unimedia.ui.routes import router as ui_router
 
 logger = logging.getLogger(__name__)
@@ -76,6 +79,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(v2.router)
     for legacy_router in V1_ROUTERS:
         app.include_router(legacy_router)
+    if documents.SORT_FAULT in settings.faults.names:
+        documents.advertise_sort(app)
+    if ui_planted.LOGIN_FAULT in settings.faults.names:
+        app.include_router(ui_planted_router)
     # Added last = outermost: the access log sees the 413s the size limit answers.
     app.add_middleware(BodySizeLimitMiddleware, max_upload_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware, faults=settings.faults)

@@ -173,6 +173,18 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
         "readiness_lies": FaultDefinition(
             "storage turns read-only (uploads fail) but /readyz still reports it ok"
         ),
+        # Found by a vulnerability scanner (Wapiti), not by the checks in security/ (issue 20).
+        "ui_filter_xss": FaultDefinition(
+            "the media page echoes an unknown kind filter value unescaped: reflected XSS"
+        ),
+        "legacy_sort_injection": FaultDefinition(
+            "the v1 document listing takes a sort parameter into its SQL as is and answers "
+            "the database's error: SQL injection"
+        ),
+        "login_open_redirect": FaultDefinition(
+            "the UI's login keeps a return address (/login?next=…) and sends the user there "
+            "unchecked, to any site: open redirect after login"
+        ),
     }
 )
 

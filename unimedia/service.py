@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import BinaryIO
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from unimedia.faults import FaultSet
@@ -185,12 +185,14 @@ class MediaService:
         limit: int = 50,
         offset: int = 0,
         count: bool = True,
+        order_sql: str | None = None,
     ) -> Page:
         """One page of the media ``viewer`` may see, newest first or by per-kind number.
 
         ``owner`` narrows the view (an ordinary user asking for someone else's gets an
         empty page, not an error); ``after_number`` is the legacy cursor (ascending order);
-        ``count=False`` skips the total, which cursor paging never shows.
+        ``count=False`` skips the total, which cursor paging never shows. ``order_sql`` is
+        only ever given by the ``legacy_sort_injection`` fault: SQL text, spliced in as is.
         """
         query = self._visible(viewer)
         if kind is not None:
@@ -215,6 +217,9 @@ class MediaService:
             if order is Order.NEWEST
             else (Media.legacy_id.asc(),)
         )
+        if order_sql is not None:
+            # The planted bug (legacy_sort_injection): a client's text becomes SQL.
+            ordering = (text(order_sql),)
         rows = self._session.scalars(query.order_by(*ordering).limit(limit).offset(offset))
         return Page(list(rows), total)
 

@@ -44,6 +44,19 @@ __all__ = ["load", "verify"]
 )
 @click.option("--expected-version", metavar="VERSION", help="The release that should be live.")
 @click.option("--timeout", "timeout_s", type=float, help="Per-request timeout in seconds.")
+@click.option(
+    "--active-scan",
+    is_flag=True,
+    default=None,
+    help="Let the vulnerability scan (ZAP or Wapiti) attack a target that is not on this machine.",
+)
+@click.option(
+    "--max-scan-time",
+    "max_scan_time_s",
+    type=float,
+    metavar="SECONDS",
+    help="Bound on the whole Wapiti scan (default 300).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 @click.option("--load-profile", help="The load stage's profile: quick, standard or soak.")
@@ -56,6 +69,8 @@ def verify(
     report_dir: Path | None,
     expected_version: str | None,
     timeout_s: float | None,
+    active_scan: bool | None,
+    max_scan_time_s: float | None,
     verbose: bool,
     debug: bool,
     load_profile: str | None = None,
@@ -79,6 +94,7 @@ def verify(
                 "expected_version": expected_version, "timeout_s": timeout_s,
                 "load_profile": load_profile,
                 "dry_run": gating.dry_run,
+                "active_scan": active_scan, "max_scan_time_s": max_scan_time_s,
             },
         )  # fmt: skip
         outcome = run(config, stages=gating.extra_stages())

@@ -17,6 +17,7 @@ from postdeploy.config import (
     DataSettings,
     LoadSettings,
     MonitoringSettings,
+    ScanSettings,
     TargetSettings,
     ZapSettings,
 )
@@ -42,6 +43,7 @@ class StageContext:
     config_file: Path | None = None
     embedded: bool = False
     zap: ZapSettings = field(default_factory=ZapSettings)
+    scan: ScanSettings = field(default_factory=ScanSettings)
     load: LoadSettings = field(default_factory=LoadSettings)
     baseline_dir: Path = Path("baselines")
     data: DataSettings = field(default_factory=DataSettings)
@@ -61,6 +63,7 @@ class StageContext:
             config_file=config.config_file,
             embedded=config.target.embedded,
             zap=config.zap,
+            scan=config.scan,
             load=config.load,
             baseline_dir=config.baseline_dir,
             data=config.data,

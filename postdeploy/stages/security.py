@@ -1,19 +1,21 @@
-"""The security stage: the pytest security checks and the ZAP scan, side by side.
+"""The security stage: the pytest security checks and a vulnerability scan, side by side.
 
 One stage, as the design names it (``--stages security``), made of two parts that share
 nothing but the target: ``security/`` run by :class:`PytestStage` (marker ``security``),
-and :class:`ZapStage`. Their results merge into one: every finding and check of both, the
-worst status (FAILED > ERROR > PASSED; a skipped ZAP scan stays visible as the skipped
-``zap:scan`` check, and the gate policy decides what it means).
+and the scan (:class:`~postdeploy.stages.scanner.ScanPart`: ZAP when configured, else
+Wapiti when installed). Their results merge into one: every finding and check of both, the
+worst status (FAILED > ERROR > PASSED; a scan no scanner could run stays visible as the
+skipped ``scan`` check, and the gate policy decides what it means).
 
 When both parts are done, the run's outputs so far (every stage's logs, results, Allure
-attachments, ZAP's reports) are scanned for the run's own secrets: check
+attachments, the scanner's reports) are scanned for the run's own secrets: check
 ``secrets:run-outputs``. Stages still running in parallel may write later; the project's
 tests scan a whole run's outputs, reports included.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -29,8 +31,8 @@ from postdeploy.findings import (
 )
 from postdeploy.stages.base import StageContext
 from postdeploy.stages.pytest_stage import PytestStage
+from postdeploy.stages.scanner import ScanPart
 from postdeploy.stages.secret_scan import find_leaks, run_secrets
-from postdeploy.stages.zap import ZapStage
 
 __all__ = ["SECRETS_CHECK", "SecurityStage", "merge_results", "scan_outputs"]
 
@@ -43,21 +45,26 @@ def _checks() -> PytestStage:
 
 @dataclass(frozen=True, slots=True)
 class SecurityStage:
-    """``security``: pytest checks + ZAP scan."""
+    """``security``: pytest checks + the vulnerability scan (ZAP or Wapiti)."""
 
     name: str = "security"
     exclusive: bool = False  # runs beside the other stages
     checks: PytestStage = field(default_factory=_checks)
-    scan: ZapStage = field(default_factory=ZapStage)
+    scan: ScanPart = field(default_factory=ScanPart)
 
     def run(self, context: StageContext) -> StageResult:
+        label = self.scan.choose(context).label
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="security") as pool:
             parts = [pool.submit(_run_part, part, context) for part in (self.checks, self.scan)]
             results = [future.result() for future in parts]
-        return merge_results(self.name, [*results, scan_outputs(self.name, context)])
+        return merge_results(
+            self.name,
+            [*results, scan_outputs(self.name, context)],
+            labels=("checks", label, "secrets"),
+        )
 
 
-def _run_part(part: PytestStage | ZapStage, context: StageContext) -> StageResult:
+def _run_part(part: PytestStage | ScanPart, context: StageContext) -> StageResult:
     try:
         return part.run(context)
     except PostdeployError as exc:
@@ -95,7 +102,9 @@ def scan_outputs(name: str, context: StageContext) -> StageResult:
 _LABELS = ("checks", "ZAP", "secrets")
 
 
-def merge_results(name: str, parts: list[StageResult]) -> StageResult:
+def merge_results(
+    name: str, parts: list[StageResult], *, labels: Sequence[str] = _LABELS
+) -> StageResult:
     """One result from the parts: all findings and checks, the worst status."""
     statuses = {part.status for part in parts}
     if StageStatus.FAILED in statuses:
@@ -108,7 +117,7 @@ def merge_results(name: str, parts: list[StageResult]) -> StageResult:
         status = StageStatus.PASSED
     reasons = [
         f"{label}: {part.reason}"
-        for label, part in zip(_LABELS, parts, strict=False)
+        for label, part in zip(labels, parts, strict=False)
         if part.reason and part.status is not StageStatus.PASSED
     ]
     metrics: dict[str, float] = {}

@@ -9,6 +9,10 @@ is waved through or blocks a release.
 
 Rules not in the file default to WARN, as in zap-baseline: a new scanner rule surfaces as
 a warning instead of silently blocking (or silently passing) a release.
+
+Wapiti's findings are gated the same way, by a sibling file in the same format
+(``security/wapiti-rules.tsv``, keyed by Wapiti's finding names): :meth:`RuleSet.rule_for_key`
+and :meth:`RuleSet.in_scope_for` are the scanner-neutral lookups.
 """
 
 from __future__ import annotations
@@ -66,8 +70,18 @@ class RuleSet:
 
     def in_scope(self, alert: ZapAlert) -> bool:
         """False when an OUTOFSCOPE line covers this alert's rule and URL."""
+        return self.in_scope_for((alert.plugin_id, alert.alert_ref), alert.url)
+
+    def rule_for_key(self, key: str, name: str = "") -> Rule:
+        """The rule the file has for ``key``; the default level when it has none."""
+        if key in self.rules:
+            return self.rules[key]
+        return Rule(key, self.default, name, "not in the rules file")
+
+    def in_scope_for(self, keys: tuple[str, ...], url: str) -> bool:
+        """False when an OUTOFSCOPE line covers one of ``keys`` (or ``*``) and ``url``."""
         for rule_id, pattern in self.out_of_scope:
-            if rule_id in ("*", alert.plugin_id, alert.alert_ref) and pattern.search(alert.url):
+            if (rule_id == "*" or rule_id in keys) and pattern.search(url):
                 return False
         return True
 
@@ -123,11 +137,13 @@ def _out_of_scope(key: str, rest: list[str], where: str) -> list[tuple[str, re.P
     return [(rule_id.strip(), pattern) for rule_id in key.split(",") if rule_id.strip()]
 
 
-def load_rules(path: Path | None = None) -> RuleSet:
+def load_rules(
+    path: Path | None = None, *, default: Path = DEFAULT_RULES_FILE, scanner: str = "ZAP"
+) -> RuleSet:
     """Read the rules file (default: the shipped ``security/zap-rules.tsv``)."""
-    path = path or DEFAULT_RULES_FILE
+    path = path or default
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read the ZAP rules file {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read the {scanner} rules file {path}: {exc.strerror}") from None
     return parse_rules(text, source=str(path))

@@ -2,8 +2,10 @@
 
 ``missing_authz`` → NO_GO; the header and cookie regressions → NO_GO unless the team's
 policy accepts the risk; a ZAP alert of a FAIL rule → NO_GO, of an IGNORE rule → not in the
-verdict; a real target without a ZAP scan, or with ZAP down → INCONCLUSIVE; clean → GO.
+verdict; a real target without any scan, or with ZAP down → INCONCLUSIVE; clean → GO; a
+fault only a scanner finds → NO_GO through Wapiti's finding (when no ZAP is configured).
 ZAP is the stand-in (``postdeploy.testing.zap_standin``): ZAP itself cannot be installed here.
+Wapiti is real (``make wapiti``); the full Wapiti scan is tested in tests/scan/.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from postdeploy.scan.install import find_wapiti
 from postdeploy.testing.zap_standin import StandinBehaviour, ZapStandin, alert
 
 ZAP_KEY = "zap-key-for-the-verdict-tests"
@@ -118,14 +121,38 @@ def test_clean_with_zap_is_go_ignored_alerts_stay_out_and_no_secret_leaks(
         assert not leaked, f"a secret of the run is in {path}"
 
 
-def test_a_real_target_without_a_zap_scan_is_inconclusive(start_unimedia, run_cli) -> None:
-    result = verify(run_cli, start_unimedia(""))
+def test_a_real_target_without_a_scan_is_inconclusive(start_unimedia, run_cli) -> None:
+    # no ZAP, and Wapiti switched off: no scanner can run
+    result = verify(run_cli, start_unimedia(""), POSTDEPLOY_WAPITI="false")
     assert result.exit_code == 2, result.stdout + result.stderr
     verdict = result.verdict
     assert verdict["decision"] == "INCONCLUSIVE"
-    (gap,) = [item for item in verdict["not_checked"] if item["check"] == "zap:scan"]
+    (gap,) = [item for item in verdict["not_checked"] if item["check"] == "scan"]
     assert "required by the gate policy" in gap["why"]
     assert "POSTDEPLOY_ZAP_URL" in gap["why"]
+    assert "Wapiti is switched off" in gap["why"]
+
+
+@pytest.mark.skipif(find_wapiti() is None, reason="Wapiti is not installed: make wapiti")
+def test_a_fault_only_a_scanner_finds_is_no_go_through_wapiti(start_unimedia, run_cli) -> None:
+    """No ZAP configured, Wapiti installed: Wapiti scans (narrowed to the module that finds
+    this fault; the full scan is tests/scan/test_wapiti_scan.py's)."""
+    server = start_unimedia("login_open_redirect")
+    env = server.env(POSTDEPLOY_WAPITI_MODULES="redirect", POSTDEPLOY_MAX_SCAN_TIME="900")
+    result = run_cli("verify", "--stages", "security", env=env, timeout=1200)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    verdict = result.verdict
+    assert verdict["decision"] == "NO_GO"
+    assert verdict["triggers_fired"] == ["security_vulnerability"]
+    (finding,) = [r for r in verdict["reasons"] if r["origin"] == "wapiti:Open Redirect"]
+    assert "parameter: next" in finding["evidence"]
+    assert "openbugbounty.org" in finding["evidence"]
+    kept = result.report_dir / "latest/stages/security"
+    assert (kept / "wapiti-report.json").is_file()
+    assert "wapiti-report.json" in " ".join(verdict["stages"][0]["artifacts"])
+    secrets = list(server.passwords.values())
+    for path in _files(result.report_dir):
+        assert not [s for s in secrets if s.encode() in path.read_bytes()], path
 
 
 def test_zap_down_is_inconclusive_never_go(start_unimedia, run_cli) -> None:

@@ -6,7 +6,9 @@ on change). Every operation goes through :class:`~unimedia.service.MediaService`
 API's do, so an upload here is in ``/api/v2/media`` and the reverse.
 
 Routes: ``GET /``, ``POST /login``, ``POST /logout``, ``POST /upload``,
-``GET /media/{id}/download``, ``POST /media/{id}/delete``, ``GET /static/{name}``.
+``GET /media/{id}/download``, ``POST /media/{id}/delete``, ``GET /static/{name}``; and
+``GET /login`` only in a service started with the ``login_open_redirect`` fault
+(:data:`planted_router`, see :mod:`unimedia.ui.planted`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from unimedia.login import attempt_login
 from unimedia.service import InvalidTags, MediaNotFound, parse_tags
 from unimedia.settings import Settings
 from unimedia.storage import BlobTooLarge
+from unimedia.ui import planted
 from unimedia.ui import session as ui_session
 from unimedia.ui.render import STATIC_FILES, render, secure, static_text
 from unimedia.ui.session import Flash, FlashLevel, UiSession
@@ -41,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 # Not in the OpenAPI document: the API contract that postdeploy records is the JSON API's.
 router = APIRouter(include_in_schema=False)
+#: Routes only a faulty release has (create_app includes it when the fault is configured).
+planted_router = APIRouter(include_in_schema=False)
 
 BAD_CREDENTIALS = "Invalid username or password."
 LOGIN_EXPIRED = "The login form has expired. Please try again."
@@ -68,6 +73,7 @@ def _login_page(
     status_code: int = 200,
     error: str | None = None,
     username: str = "",
+    next_url: str | None = None,
 ) -> Response:
     nonce, fresh = ui_session.login_nonce(request)
     flash = None if error else ui_session.read_flash(request)
@@ -78,6 +84,7 @@ def _login_page(
         error=error,
         flash=flash,
         username=username,
+        next_url=next_url,
         csrf=ui_session.login_csrf_token(settings.token_secret, nonce),
     )
     if fresh:
@@ -103,6 +110,7 @@ def index(
     db: SessionDep,
     service: MediaServiceDep,
     settings: SettingsDep,
+    faults: FaultsDep,
     page: str | None = None,
     kind: str | None = None,
 ) -> Response:
@@ -119,6 +127,10 @@ def index(
         listing=listing,
         kind_options=KIND_OPTIONS,
         flash=ui_session.read_flash(request),
+        filter_note=planted.filter_note(faults, kind),
+        session_refresh=planted.session_refresh(
+            faults, listing.current_url, settings.token_ttl_seconds
+        ),
     )
     ui_session.clear_flash(request, response)
     return response
@@ -134,6 +146,7 @@ def login(
     username: FormText = "",
     password: FormText = "",
     csrf_token: FormText = "",
+    next: FormText = "",  # the form field; only the login_open_redirect fault reads it
 ) -> Response:
     nonce = request.cookies.get(ui_session.LOGIN_COOKIE)
     expected = ui_session.login_csrf_token(settings.token_secret, nonce) if nonce else None
@@ -160,7 +173,7 @@ def login(
         secret=settings.token_secret,
         ttl_seconds=settings.token_ttl_seconds,
     )
-    response = _redirect("/")
+    response = _redirect(planted.return_address(faults, next) or "/")
     ui_session.set_session_cookie(
         response,
         issued.token,
@@ -310,3 +323,20 @@ def static(name: str, faults: FaultsDep) -> Response:
     # Revalidate every time: a fault switched on after a delay must reach open browsers.
     response.headers["Cache-Control"] = "no-cache"
     return secure(response)
+
+
+@planted_router.get("/login")
+def login_page(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    faults: FaultsDep,
+    next: str = "/",
+) -> Response:
+    """``login_open_redirect``: the login page with a return address. A visitor already
+    logged in is sent on to it at once — unchecked, like the form's (the planted bug)."""
+    if not faults.active(planted.LOGIN_FAULT):
+        return JSONResponse({"detail": "Method Not Allowed"}, 405, headers={"Allow": "POST"})
+    if _session(request, db, settings) is not None:
+        return _redirect(planted.return_address(faults, next) or "/")
+    return _login_page(request, settings, next_url=next)

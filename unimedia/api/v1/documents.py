@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Path, Query, Request, Response, UploadFile
+from sqlalchemy.exc import DBAPIError
 
 from unimedia.api.content import blob_response
 from unimedia.api.deps import (
@@ -26,6 +27,7 @@ from unimedia.api.v1.common import (
 )
 from unimedia.api.v1.schemas import DOCUMENT_ID_PATTERN, DocumentList, DocumentOut
 from unimedia.models import Kind, Media
+from unimedia.problems import ProblemError
 from unimedia.service import MediaNotFound, MediaService, Order
 
 router = APIRouter(prefix="/api/v1/documents", tags=["legacy documents"], **ROUTER_OPTIONS)
@@ -64,12 +66,25 @@ def list_documents(
     request: Request,
     user: CurrentUser,
     service: MediaServiceDep,
+    faults: FaultsDep,
     offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> DocumentList:
-    found = service.list(
-        viewer=user, kind=Kind.DOCUMENT, order=Order.NUMBER, limit=limit, offset=offset
-    )
+    sort = request.query_params.get("sort") if faults.active(SORT_FAULT) else None
+    try:
+        found = service.list(
+            viewer=user,
+            kind=Kind.DOCUMENT,
+            order=Order.NUMBER,
+            limit=limit,
+            offset=offset,
+            order_sql=sort or None,
+        )
+    except DBAPIError as exc:  # only the planted sort gets here
+        orig = exc.orig
+        raise ProblemError(
+            400, f"cannot sort by {sort!r}: {type(orig).__module__}.{type(orig).__name__}: {orig}"
+        ) from exc
 
     def link(to: int) -> str:
         return str(request.url.include_query_params(offset=to, limit=limit))
@@ -80,6 +95,32 @@ def list_documents(
         previous=link(max(offset - limit, 0)) if offset > 0 else None,
         results=[DocumentOut.of(media) for media in found.items],
     )
+
+
+#: legacy_sort_injection: the old document service's sort, brought back without its checks.
+SORT_FAULT = "legacy_sort_injection"
+SORT_PARAMETER = {
+    "name": "sort",
+    "in": "query",
+    "required": False,
+    "description": "column to sort by (as the old document service had it)",
+    "schema": {"type": "string", "default": "legacy_id", "title": "Sort"},
+}
+
+
+def advertise_sort(app: FastAPI) -> None:
+    """Under ``legacy_sort_injection``, the listing documents its ``sort`` parameter, as a
+    release that added it would: the OpenAPI document is generated from the code."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            operation = schema["paths"][router.prefix]["get"]
+            operation.setdefault("parameters", []).append(SORT_PARAMETER)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 @router.get("/{doc_id}", response_model=DocumentOut)
