@@ -18,6 +18,7 @@ from pathlib import Path
 from postdeploy.findings import Finding, StageResult, StageStatus
 from postdeploy.stages.base import StageContext
 from postdeploy.target.child_env import PROJECT_ROOT, target_environment
+from postdeploy.target.processes import run_child
 
 __all__ = ["PytestStage"]
 
@@ -60,16 +61,16 @@ class PytestStage:
         started = time.monotonic()
         with log_file.open("wb") as log:
             try:
-                subprocess.run(  # noqa: S603 - our own interpreter, argv built above
+                run_child(  # own session, stopped by an interrupted run (issue 16)
                     command,
                     stdout=log,
                     stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
                     env=target_environment(context.target, context.run_id, context.environment)
                     # the suites' only way to know the target is the embedded reference
                     # (whose frozen contract ships with the code)
                     | ({"POSTDEPLOY_EMBEDDED": "1"} if context.embedded else {}),
-                    timeout=self.timeout_s,
-                    check=False,
+                    timeout_s=self.timeout_s,
                 )
             except subprocess.TimeoutExpired:
                 return _error(

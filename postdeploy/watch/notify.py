@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from postdeploy.target.bounded import BoundedTransport, body_deadline_s
 from postdeploy.watch.alerts import AlertChange, AlertStatus
 
 __all__ = [
@@ -181,7 +182,10 @@ class Notifier:
         self._thread = None
 
     def _work(self) -> None:
-        with httpx.Client(timeout=self._timeout_s) as client:
+        with httpx.Client(
+            timeout=self._timeout_s,
+            transport=BoundedTransport(deadline_s=body_deadline_s(self._timeout_s)),
+        ) as client:
             while (message := self._queue.get()) is not None:
                 for url, kind in self._targets:
                     body = (

@@ -33,8 +33,10 @@ from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
 from postdeploy.stages import SMOKE_STAGE, StageContext
 from postdeploy.stages.monitoring import wait_for_first_samples
+from postdeploy.target.access import preflight
 from postdeploy.target.info import describe_target
 from postdeploy.target.lifecycle import live_target
+from postdeploy.target.processes import stop_children
 from postdeploy.target.prometheus import EmbeddedPrometheus
 from postdeploy.watch.alerts import AlertChange, AlertStatus, AlertTracker
 from postdeploy.watch.notify import Message, Notifier
@@ -104,6 +106,9 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
             faults=config.embedded_faults, environment=config.environment,
         ) as live:  # fmt: skip
             target, prometheus = live.settings, live.prometheus
+            # A target never reached is a wrong URL or password, not an outage: INCONCLUSIVE,
+            # as `verify` says; one that goes down *during* the watch fires target_down.
+            preflight(target)
             if prometheus is not None:
                 _write_pid(run_dir, prometheus)
             target_info = describe_target(target, url=target.url, embedded=embedded)
@@ -256,6 +261,8 @@ class _Loop:
         finally:
             if probe is not None:
                 probe.stop()
+            if smoke_future is not None and not smoke_future.done():
+                stop_children()  # a smoke rerun in flight when Ctrl-C/SIGTERM ended the watch
             pool.shutdown(wait=False, cancel_futures=True)
         return "stopped before the end (SIGTERM)" if self.options.stop.is_set() else ""
 
