@@ -372,6 +372,14 @@ def load_config(
         database_url=_database_url(model, env),
         timeout_s=timeout_s,
     )
+    if path is not None and not model.model_fields_set and target.url is None:
+        # An empty postdeploy.toml is a file someone meant to fill in (or a template that
+        # came out empty): not a request to verify the demo service and answer GO.
+        raise ConfigError(
+            f"{path}: the file is empty and no target is given: name the deployment to "
+            "verify ([target] url, POSTDEPLOY_TARGET or --target); to verify the embedded "
+            "reference service, run without a config file"
+        )
     browser = env.get(BROWSER_ENV)
     return Config(
         target=target,
@@ -662,11 +670,6 @@ def _read_file(path: Path) -> _FileModel:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    if not data:
-        raise ConfigError(
-            f"{path}: the file is empty: name the deployment to verify ([target] url); to "
-            "verify the embedded reference service, run without a config file"
-        )
     accounts = data.get("accounts")
     for name, account in accounts.items() if isinstance(accounts, dict) else ():
         if isinstance(account, dict) and "password" in account:

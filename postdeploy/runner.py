@@ -282,7 +282,7 @@ def _point_latest(report_dir: Path, run_dir: Path) -> None:
     refuses it before a run; a verdict recorded despite it is still in ``run_dir``)."""
     latest = report_dir / "latest"
     if latest.exists() and not latest.is_symlink():
-        log.warning("%s is not a link: left alone; this run is in %s", latest, run_dir)
+        log.info("%s is not a link: left alone; this run is in %s", latest, run_dir)
         return
     temporary = report_dir / f".latest-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):

@@ -81,7 +81,8 @@ def login(client: httpx.Client, account: Account, *, attempts: int = 1) -> str:
 def transport_error(exc: httpx.TransportError, url: str) -> TargetUnreachable:
     """Turn httpx's transport errors into one line a release engineer understands."""
     if isinstance(exc, httpx.TimeoutException):
-        return TargetUnreachable(f"{url} did not answer in time ({type(exc).__name__})")
+        detail = f": {exc}" if str(exc).startswith("response body") else ""
+        return TargetUnreachable(f"{url} did not answer in time ({type(exc).__name__}{detail})")
     if isinstance(exc, httpx.ConnectError):
         return TargetUnreachable(f"cannot connect to {url}: {exc or 'connection failed'}")
     if isinstance(exc, ResponseTooLarge):
