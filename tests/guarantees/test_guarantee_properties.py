@@ -82,9 +82,7 @@ def _toml(document: dict) -> str | None:
 @pytest.mark.parametrize("case", [row("C29", "structured"), pytest.param("text", id="C29-text")])
 @BOUNDED
 @given(document=documents, text=st.text(max_size=200))
-def test_config_loader_never_crashes(
-    tmp_path: Path, case: str, document: dict, text: str
-) -> None:
+def test_config_loader_never_crashes(tmp_path: Path, case: str, document: dict, text: str) -> None:
     path = tmp_path / "postdeploy.toml"
     path.write_text(_toml(document) or "" if case == "structured" else text)
     try:
@@ -140,9 +138,7 @@ def test_load_baseline_loader_never_crashes(tmp_path, case: str, content: bytes)
 @pytest.mark.parametrize("case", [row("B15", "contract")])
 @BOUNDED
 @given(content=st.one_of(garbage_bytes, _load_like("postdeploy-contract-baseline")))
-def test_contract_baseline_loader_never_crashes(
-    tmp_path: Path, case: str, content: bytes
-) -> None:
+def test_contract_baseline_loader_never_crashes(tmp_path: Path, case: str, content: bytes) -> None:
     path = tmp_path / "contract.json"
     path.write_bytes(content)
     with pytest.raises(BaselineError):
