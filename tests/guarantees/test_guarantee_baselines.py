@@ -95,7 +95,7 @@ def _empty_sqlite(path: Path) -> str:
         row(
             "B09",
             ["garbage.jsonl", "--compare", "--database-url", "DB"],
-            "not a postdeploy data snapshot",
+            "garbage.jsonl: malformed snapshot header",
         ),
         row("B10", ["missing.jsonl", "--compare", "--database-url", "DB"], "no data snapshot at"),
         row(
