@@ -32,9 +32,11 @@ _URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s'\"<>`]+")
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#]*)@")
 
 
-def redact_url(url: str) -> str:
+def redact_url(url: str, *, keep_path: bool = True) -> str:
     """``url`` with its userinfo and secret-looking query values masked.
 
+    ``keep_path=False`` also drops path, query and fragment (``…`` instead): for webhooks,
+    whose secret *is* the path (Slack's ``/services/T…/B…/…``).
     Never raises: a string that is no URL at all comes back with anything that looks like
     userinfo masked, so an error message about a malformed URL is still safe to print.
     """
@@ -43,18 +45,35 @@ def redact_url(url: str) -> str:
         netloc = parts.netloc
         if "@" in netloc:
             netloc = MASK + "@" + netloc.rpartition("@")[2]
+        if not keep_path:
+            return f"{parts.scheme}://{netloc}/…"
         query = _redacted_query(parts.query)
         fragment = _redacted_query(parts.fragment) if "=" in parts.fragment else parts.fragment
         return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
     except ValueError:
-        return _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", url)
+        masked = _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", url)
+        return masked if keep_path else masked.split("/", 3)[0] + "//…"
+
+
+# ?name=value / &name=value outside a whole URL: libraries quote the path and query of a
+# request alone ("Max retries exceeded with url: /api?token=…").
+_QUERY_IN_TEXT = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&\s?#'\"<>]+)=(?P<value>[^&\s#'\"<>]*)")
 
 
 def redact_text(text: str) -> str:
-    """Every URL inside ``text`` (an error message, a log line, evidence) redacted."""
-    if "://" not in text:
-        return text
-    return _URL_IN_TEXT.sub(lambda match: redact_url(match.group(0)), text)
+    """Every URL inside ``text`` (an error message, a log line, evidence) redacted, and any
+    ``?name=value`` pair whose name looks like a credential."""
+    if "://" in text:
+        text = _URL_IN_TEXT.sub(lambda match: redact_url(match.group(0)), text)
+    if "=" in text:
+        text = _QUERY_IN_TEXT.sub(_masked_pair, text)
+    return text
+
+
+def _masked_pair(match: re.Match[str]) -> str:
+    if not SECRET_PARAMETER.search(match.group("name")) or match.group("value") == MASK:
+        return match.group(0)
+    return f"{match.group('lead')}{match.group('name')}={MASK}"
 
 
 def _redacted_query(query: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from postdeploy.redact import redact_url
 from postdeploy.target.bounded import BoundedTransport, body_deadline_s
 from postdeploy.watch.alerts import AlertChange, AlertStatus
 
@@ -218,5 +219,4 @@ class Notifier:
 
 def _redact(url: str) -> str:
     """Webhook URLs carry their secret in the path (Slack): show scheme and host only."""
-    parsed = httpx.URL(url)
-    return f"{parsed.scheme}://{parsed.host}{':' + str(parsed.port) if parsed.port else ''}/…"
+    return redact_url(url, keep_path=False)
