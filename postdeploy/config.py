@@ -17,7 +17,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from postdeploy.errors import ConfigError
@@ -771,9 +773,21 @@ _URL = re.compile(r"^https?://[^\s/?#]+(/[^\s]*)?$")
 
 
 def _validated_url(value: str, what: str) -> str:
+    # redacted: a refused URL (ftp://user:password@…) is still someone's credential;
+    # repr: a control character in it is shown as an escape, never sent to the terminal
+    shown = repr(redact_url(value))
     if not _URL.match(value):
-        # redacted: a refused URL (ftp://user:password@…) is still someone's credential
-        raise ConfigError(f"{what} {redact_url(value)!r} is not an http(s):// URL")
+        raise ConfigError(f"{what} {shown} is not an http(s):// URL")
+    if any(ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F for char in value):
+        raise ConfigError(f"{what} {shown} contains control characters")
+    try:
+        parts = urlsplit(value)
+        if not parts.hostname:
+            raise ValueError("no host")
+        _ = parts.port  # ValueError for a port that is not a number in range
+        httpx.URL(value)  # what every client will make of it
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise ConfigError(f"{what} {shown} is not a usable URL: {exc}") from None
     return value.rstrip("/")
 
 
