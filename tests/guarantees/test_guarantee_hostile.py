@@ -80,7 +80,7 @@ def test_hostile_version_is_inert_and_bounded(
 HOSTILE = (
     "\x1b[31mred\x1b[0m\x00\x07\u202egnp.exe <script>alert(1)</script> [x](http://evil) @team "
 )
-LONG = "A" * 10_000
+LONG = "A" * 30_000  # past every bound, evidence (20 000) included
 
 
 def hostile_verdict(evidence: str = "", message: str = ""):
@@ -124,7 +124,7 @@ def test_hostile_finding_is_inert_in_every_writer(tmp_path: Path, capsys, case: 
     assert [line for line in out.splitlines() if line.startswith("VERDICT")] == [
         "VERDICT: NO_GO — triggers fired: user_impact"
     ]
-    for name in TEXT_OUTPUTS:  # bounded: nothing of the 10 000 characters whole
+    for name in TEXT_OUTPUTS:  # bounded: nothing of the 30 000 characters whole
         assert LONG not in (tmp_path / name).read_text(), name
     assert max(len(line) for line in out.splitlines()) < 400
 
