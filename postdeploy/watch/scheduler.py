@@ -257,6 +257,8 @@ class _Loop:
                     break
                 tick = min(tick + self.plan.interval_s, self.plan.ends_at)  # last one: the end
             if smoke_future is not None:
+                if self.options.stop.is_set() and not smoke_future.done():
+                    stop_children()  # SIGTERM: end the rerun in flight, do not wait it out
                 self._record_smoke(smoke_future, smoke_started)
         finally:
             if probe is not None:
