@@ -94,9 +94,10 @@ class Run:
 
     def finish(self, timeout_s: float = DEADLINE_S) -> tuple[int, str, str]:
         code = self.process.wait(timeout=timeout_s)
-        self.out.seek(0)
-        self.err.seek(0)
-        return code, self.out.read(), self.err.read()
+        with self.out, self.err:
+            self.out.seek(0)
+            self.err.seek(0)
+            return code, self.out.read(), self.err.read()
 
     def children_gone(self) -> bool:
         return not _with_env(self.marker)
