@@ -29,6 +29,7 @@ from postdeploy.gate import Verdict, build_verdict
 from postdeploy.monitoring.query import PromClient, RuleState, evaluate_rules
 from postdeploy.monitoring.rules import COMPRESSED, PRODUCTION, Rule, load_rules
 from postdeploy.monitoring.traffic import SyntheticTraffic
+from postdeploy.redact import redact_url
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
 from postdeploy.stages import SMOKE_STAGE, StageContext
@@ -128,7 +129,7 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
                 status_every_s=options.status_every_s,
                 deploy_at=anchor,
                 scale=scale_name,
-                target_url=config.target.url or "(embedded unimedia)",
+                target_url=redact_url(config.target.url or "(embedded unimedia)"),
                 embedded=embedded,
             )
             state, resumed = WatchState.open(run_dir / "watch", plan)

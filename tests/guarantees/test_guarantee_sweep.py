@@ -44,7 +44,7 @@ def test_secrets_sweep_and_traffic(tmp_path: Path, base_env, shared_target) -> N
     # O13: the dead webhooks were tried, recorded, redacted
     timeline = "".join(p.read_text() for p in (tmp_path / "reports").rglob("timeline.jsonl"))
     assert "notification_failed" in timeline
-    assert "slack http://***@127.0.0.1:9/…" in timeline
+    assert "slack http://***@127.0.0.1:9/" in timeline
     # X04: the configured target, Prometheus, ZAP and webhooks, nothing else, loopback only
     target_port = urlsplit(shared_target.url).port
     allowed = {("127.0.0.1", target_port), ("127.0.0.1", zap_port), ("127.0.0.1", DEAD_PORT)}
