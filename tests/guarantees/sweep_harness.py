@@ -95,6 +95,8 @@ def sweep(
     watch: bool = True,
     base_env: dict[str, str],
     timeout_s: float = 900,
+    prepare: tuple[tuple[str, ...], ...] = (),
+    extra_env: dict[str, str] | None = None,
 ) -> SweepResult:
     """Run ``verify --stages STAGES`` (and a 5-second watch) against ``target``; search."""
     known = secrets(zap_key)
@@ -122,7 +124,7 @@ def sweep(
             "POSTDEPLOY_DATABASE_URL": (
                 f"postgresql://media:{known['database URL password']}@127.0.0.1:{DEAD_PORT}/media"
             ),
-            "POSTDEPLOY_SNAPSHOT": str(home / "no-snapshot.jsonl"),
+            "POSTDEPLOY_SNAPSHOT": str(home / "data-snapshot.jsonl"),
             "POSTDEPLOY_BASELINE_DIR": str(home / "baselines"),
             "PYTHONPATH": os.pathsep.join(
                 [str(recorder), *filter(None, [base_env.get("PYTHONPATH")])]
@@ -138,7 +140,9 @@ def sweep(
         "--alertmanager-url",
         f"http://127.0.0.1:{DEAD_PORT}/api/v2/alerts?token={known['webhook token']}",
     ]
-    commands = {"verify": ["verify", "--stages", stages, "--report-dir", str(reports), "-v"]}
+    env.update(extra_env or {})
+    commands = {f"prepare {i + 1}": list(args) for i, args in enumerate(prepare)}
+    commands["verify"] = ["verify", "--stages", stages, "--report-dir", str(reports), "-v"]
     if watch:
         commands["watch"] = [
             "watch", "--duration", "5s", "--interval", "1s", "--report-dir", str(reports),
