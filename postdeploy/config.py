@@ -361,7 +361,7 @@ def load_config(
         ) from None
 
     target = TargetSettings(
-        url=_validated_url(url, "target url") if url else None,
+        url=_target(url) if url else None,
         accounts=_accounts(model, env, base_dir),
         expected_version=flags.get("expected_version")
         or env.get("POSTDEPLOY_EXPECTED_VERSION")
@@ -789,6 +789,20 @@ def _validated_url(value: str, what: str) -> str:
     except (ValueError, httpx.InvalidURL) as exc:
         raise ConfigError(f"{what} {shown} is not a usable URL: {exc}") from None
     return value.rstrip("/")
+
+
+def _target(value: str) -> str:
+    """The target URL: valid, and without ``user:password@`` — the API authenticates with the
+    test accounts' bearer tokens, which HTTP clients replace by the URL's basic auth: every
+    authenticated check would fail for a reason that is no fault of the release."""
+    url = _validated_url(value, "target url")
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(
+            f"target url {redact_url(url)!r} has credentials in it: the API is checked with "
+            "the test accounts ([accounts.NAME]); give the URL without user:password@"
+        )
+    return url
 
 
 def _optional_url(value: str | None, what: str) -> str | None:

@@ -59,7 +59,7 @@ def test_account_without_password(invoke, shared_target, case: str) -> None:
 def test_credentials_in_the_target_url_are_never_shown(invoke, case: str) -> None:
     result = invoke("verify", "--target", case, env=PASSWORDS)
     assert_inconclusive(
-        result, mentions="cannot connect to http://***@127.0.0.1:9/?token=***&page=2"
+        result, mentions="target url 'http://***@127.0.0.1:9/?token=***&page=2' has credentials"
     )
     files = "".join(p.read_text(errors="replace") for p in result.run_dir.rglob("*") if p.is_file())
     for secret in ("url-pass-777", "url-token-888"):
