@@ -62,6 +62,7 @@ def watch(
     from postdeploy.config import configured_report_dir, load_config
     from postdeploy.monitoring.rules import parse_duration
     from postdeploy.runner import check_report_dir, interrupted
+    from postdeploy.target.leftovers import sweep_leftovers
     from postdeploy.watch.scheduler import WatchOptions
     from postdeploy.watch.scheduler import watch as run_watch
 
@@ -71,6 +72,7 @@ def watch(
             config_file=config_file, overrides={"url": url, "report_dir": report_dir}
         )
         check_report_dir(config.report_dir)
+        sweep_leftovers()  # what a killed verify or watch left in the temporary directory
         duration_s, interval_s = parse_duration(duration), parse_duration(interval)
         if interval_s > duration_s:
             raise ConfigError(
