@@ -85,12 +85,19 @@ def test_zap_unreachable_on_a_real_target(invoke, shared_target, case: str) -> N
     assert result.verdict["decision"] == "INCONCLUSIVE"
 
 
-@pytest.mark.parametrize("case", [row("O06", "/etc/hostname")])
-def test_browser_path_that_is_not_a_browser(invoke, shared_target, case: str) -> None:
+@pytest.mark.parametrize("case", [row("O06", "notes.txt")])
+def test_browser_path_that_is_not_a_browser(
+    invoke, shared_target, tmp_path: Path, case: str
+) -> None:
+    browser = tmp_path / case
+    browser.write_text("not a browser\n")
+    browser.chmod(0o644)
     result = invoke(
-        "verify", "--stages", "e2e", env=shared_target.env(POSTDEPLOY_BROWSER_PATH=case)
+        "verify", "--stages", "e2e", env=shared_target.env(POSTDEPLOY_BROWSER_PATH=str(browser))
     )
-    assert_inconclusive(result, mentions=f"cannot start {case}")
+    assert_inconclusive(
+        result, mentions=f"POSTDEPLOY_BROWSER_PATH={browser} is not an executable file"
+    )
     assert result.errors[0].startswith("error: not checked: e2e")
 
 
