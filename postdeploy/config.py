@@ -18,11 +18,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from postdeploy.errors import ConfigError
 from postdeploy.findings import Severity
+from postdeploy.redact import redact_url
 
 __all__ = [
     "DEFAULT_ACCOUNTS",
@@ -40,6 +43,7 @@ __all__ = [
     "SuiteSettings",
     "TargetSettings",
     "ZapSettings",
+    "configured_report_dir",
     "load_config",
     "password_env_name",
     "process_environment",
@@ -496,7 +500,7 @@ def load_config(
     model = _read_file(path) if path else _FileModel()
     base_dir = path.parent if path else here
 
-    url = flags.get("url") or env.get("POSTDEPLOY_TARGET") or model.target.url
+    url = _target_url(flags.get("url"), env.get("POSTDEPLOY_TARGET"), model.target.url)
     profile = flags.get("profile") or env.get("POSTDEPLOY_PROFILE") or model.run.profile
     stages = _stage_list(flags.get("stages") or env.get("POSTDEPLOY_STAGES"), model.run.stages)
     report_dir = Path(
@@ -517,7 +521,7 @@ def load_config(
         ) from None
 
     target = TargetSettings(
-        url=_validated_url(url, "target url") if url else None,
+        url=_target(url) if url else None,
         accounts=_accounts(model, env, base_dir),
         expected_version=flags.get("expected_version")
         or env.get("POSTDEPLOY_EXPECTED_VERSION")
@@ -530,6 +534,14 @@ def load_config(
         database_url=_database_url(model, env),
         timeout_s=timeout_s,
     )
+    if path is not None and not model.model_fields_set and target.url is None:
+        # An empty postdeploy.toml is a file someone meant to fill in (or a template that
+        # came out empty): not a request to verify the demo service and answer GO.
+        raise ConfigError(
+            f"{path}: the file is empty and no target is given: name the deployment to "
+            "verify ([target] url, POSTDEPLOY_TARGET or --target); to verify the embedded "
+            "reference service, run without a config file"
+        )
     browser = env.get(BROWSER_ENV)
     suites = _suite_settings(model.suites, env, here, base_dir)
     return Config(
@@ -590,6 +602,64 @@ def _serve_settings(model: _ServeModel, env: Mapping[str, str]) -> ServeSettings
         queue_size=model.queue_size,
         answer_within_s=model.answer_within_s,
     )
+
+
+def _target_url(flag: str | None, variable: str | None, from_file: str | None) -> str | None:
+    """The first target URL given, flag > variable > file. One given *empty* is an error:
+    a pipeline whose target variable came out empty must not verify the embedded demo
+    service and answer GO (issue 16); the embedded default is for naming no target at all.
+    """
+    for where, value in (
+        ("--target", flag),
+        ("POSTDEPLOY_TARGET", variable),
+        ("[target] url", from_file),
+    ):
+        if value is None:
+            continue
+        if not value.strip():
+            raise ConfigError(
+                f"{where} is empty: name the deployment to verify (an empty target is never "
+                "the embedded reference service; to verify that, give no target at all)"
+            )
+        return value.strip()
+    return None
+
+
+def configured_report_dir(
+    *,
+    config_file: Path | None = None,
+    report_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Path:
+    """Where the reports of a run go, found even when the configuration is otherwise bad.
+
+    A run whose config cannot be loaded still writes an INCONCLUSIVE verdict, and it belongs
+    in the directory the user configured (``--report-dir`` > ``POSTDEPLOY_REPORT_DIR`` >
+    ``[run] report_dir``), not in a ``reports/`` they never look at. Never raises: whatever
+    cannot be read falls back to the default.
+    """
+    env = os.environ if environ is None else environ
+    here = cwd or Path.cwd()
+    chosen: Path | None = report_dir
+    if chosen is None and env.get("POSTDEPLOY_REPORT_DIR"):
+        chosen = Path(env["POSTDEPLOY_REPORT_DIR"])
+    if chosen is None:
+        chosen = _report_dir_in_file(config_file, env, here)
+    chosen = chosen or Path("reports")
+    return chosen if chosen.is_absolute() else here / chosen
+
+
+def _report_dir_in_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
+    path = explicit or (Path(env["POSTDEPLOY_CONFIG"]) if env.get("POSTDEPLOY_CONFIG") else None)
+    path = path or cwd / DEFAULT_CONFIG_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError):
+        return None
+    run = data.get("run")
+    value = run.get("report_dir") if isinstance(run, dict) else None
+    return Path(value) if isinstance(value, str) and value.strip() else None
 
 
 def process_environment() -> dict[str, str]:
@@ -876,7 +946,8 @@ def _read_file(path: Path) -> _FileModel:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    for name, account in (data.get("accounts") or {}).items():
+    accounts = data.get("accounts")
+    for name, account in accounts.items() if isinstance(accounts, dict) else ():
         if isinstance(account, dict) and "password" in account:
             raise ConfigError(
                 f"{path}: accounts.{name}.password: passwords are never read from the "
@@ -921,11 +992,16 @@ def _password(
             else base_dir / (spec.password_file)
         )
         try:
-            return Secret(path.read_text(encoding="utf-8").strip())
+            value = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(
                 f"accounts.{name}.password_file: cannot read {path}: {exc.strerror}"
             ) from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"accounts.{name}.password_file: {path} is not UTF-8 text") from None
+        if not value:
+            raise ConfigError(f"accounts.{name}.password_file: {path} is empty")
+        return Secret(value)
     value = env.get(spec.password_env or password_env_name(name))
     return Secret(value) if value else None
 
@@ -971,9 +1047,36 @@ _URL = re.compile(r"^https?://[^\s/?#]+(/[^\s]*)?$")
 
 
 def _validated_url(value: str, what: str) -> str:
+    # redacted: a refused URL (ftp://user:password@…) is still someone's credential;
+    # repr: a control character in it is shown as an escape, never sent to the terminal
+    shown = repr(redact_url(value))
     if not _URL.match(value):
-        raise ConfigError(f"{what} {value!r} is not an http(s):// URL")
+        raise ConfigError(f"{what} {shown} is not an http(s):// URL")
+    if any(ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F for char in value):
+        raise ConfigError(f"{what} {shown} contains control characters")
+    try:
+        parts = urlsplit(value)
+        if not parts.hostname:
+            raise ValueError("no host")
+        _ = parts.port  # ValueError for a port that is not a number in range
+        httpx.URL(value)  # what every client will make of it
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise ConfigError(f"{what} {shown} is not a usable URL: {exc}") from None
     return value.rstrip("/")
+
+
+def _target(value: str) -> str:
+    """The target URL: valid, and without ``user:password@`` — the API authenticates with the
+    test accounts' bearer tokens, which HTTP clients replace by the URL's basic auth: every
+    authenticated check would fail for a reason that is no fault of the release."""
+    url = _validated_url(value, "target url")
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(
+            f"target url {redact_url(url)!r} has credentials in it: the API is checked with "
+            "the test accounts ([accounts.NAME]); give the URL without user:password@"
+        )
+    return url
 
 
 def _optional_url(value: str | None, what: str) -> str | None:

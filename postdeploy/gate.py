@@ -8,14 +8,23 @@ run — a release known to lose data must not wait for a flaky scanner.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
 from postdeploy.config import GatePolicy
-from postdeploy.findings import CheckOutcome, Finding, RollbackTrigger, StageResult, StageStatus
+from postdeploy.findings import (
+    CheckOutcome,
+    CheckResult,
+    Finding,
+    RollbackTrigger,
+    StageResult,
+    StageStatus,
+)
+from postdeploy.inert import EVIDENCE_LIMIT, MESSAGE_LIMIT, inert, inert_line
+from postdeploy.redact import redact_text, redact_url
 from postdeploy.target.info import TargetInfo
 
 __all__ = ["Decision", "Evaluation", "NotChecked", "Verdict", "build_verdict", "evaluate"]
@@ -36,6 +45,9 @@ class NotChecked:
     stage: str
     check: str | None
     why: str
+    # It keeps the verdict from being GO (a stage that could not run, a check that errored,
+    # a required check skipped) — what the CLI names in its ``error:`` line.
+    blocking: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"stage": self.stage, "check": self.check, "why": self.why}
@@ -73,7 +85,7 @@ def evaluate(
         result = by_name.get(name)
         gap = _stage_gap(result)
         if gap:
-            not_checked.append(NotChecked(name, None, gap))
+            not_checked.append(NotChecked(name, None, gap, blocking=True))
             incomplete = True
         if result is None:
             continue
@@ -84,10 +96,13 @@ def evaluate(
                     # e.g. the ZAP scan of a real target: skipping it is not a pass
                     why = f"required by the gate policy, but skipped: {why}"
                     incomplete = True
-                not_checked.append(NotChecked(name, check.check_id, why))
+                required = check.check_id in policy.required_checks
+                not_checked.append(NotChecked(name, check.check_id, why, blocking=required))
             elif check.outcome is CheckOutcome.ERROR:
                 not_checked.append(
-                    NotChecked(name, check.check_id, f"could not run: {check.message}")
+                    NotChecked(
+                        name, check.check_id, f"could not run: {check.message}", blocking=True
+                    )
                 )
                 incomplete = True
 
@@ -160,16 +175,21 @@ def build_verdict(
     reason, and such a run is never GO.
 
     The one place a Verdict is assembled: ``postdeploy verify`` and ``postdeploy watch``
-    both end here, so they cannot disagree about what an error means.
+    both end here, so they cannot disagree about what an error means. It is also where
+    every string that reaches an output is made safe once, for all of them: control
+    characters escaped, lengths bounded, URL credentials masked (:func:`safe_result`).
     """
+    results = [safe_result(result) for result in results]
+    target = safe_target(target)
+    error = _safe_message(error) if error is not None else None
     evaluation = evaluate(results, expected=expected, policy=policy)
     not_checked = list(evaluation.not_checked)
     decision = evaluation.decision
     if error is not None:
         ran = {result.name for result in results}
-        not_checked = [NotChecked(name, None, error) for name in expected if name not in ran] + [
-            item for item in not_checked if item.stage in ran
-        ]
+        not_checked = [
+            NotChecked(name, None, error, blocking=True) for name in expected if name not in ran
+        ] + [item for item in not_checked if item.stage in ran]
         if decision is Decision.GO:
             decision = Decision.INCONCLUSIVE
     return Verdict(
@@ -184,4 +204,53 @@ def build_verdict(
         started_at=started_at,
         finished_at=finished_at or datetime.now(UTC),
         error=error,
+    )
+
+
+def _safe_message(text: str) -> str:
+    return inert(redact_text(text), limit=MESSAGE_LIMIT)
+
+
+def _safe_line(text: str) -> str:
+    return inert_line(redact_text(text))
+
+
+def safe_result(result: StageResult) -> StageResult:
+    """``result`` with every string inert, bounded and redacted (see :mod:`postdeploy.inert`
+    and :mod:`postdeploy.redact`): text from the target cannot forge a line of the summary,
+    rewrite a terminal or carry a credential into a report."""
+    return replace(
+        result,
+        reason=_safe_message(result.reason),
+        findings=tuple(
+            replace(
+                finding,
+                title=_safe_line(finding.title),
+                evidence=inert(redact_text(finding.evidence), limit=EVIDENCE_LIMIT),
+                origin=_safe_line(finding.origin),
+                attachments=tuple(_safe_line(path) for path in finding.attachments),
+            )
+            for finding in result.findings
+        ),
+        checks=tuple(
+            CheckResult(
+                _safe_line(check.check_id),
+                check.outcome,
+                check.duration_s,
+                _safe_message(check.message),
+            )
+            for check in result.checks
+        ),
+        artifacts=tuple(_safe_line(path) for path in result.artifacts),
+    )
+
+
+def safe_target(target: TargetInfo) -> TargetInfo:
+    """The target as every output may show it: URL without credentials, versions inert."""
+    return replace(
+        target,
+        url=inert_line(redact_url(target.url)),
+        expected_version=inert_line(target.expected_version) if target.expected_version else None,
+        live_version=inert_line(target.live_version, limit=100) if target.live_version else None,
+        accounts=tuple((inert_line(name), role) for name, role in target.accounts),
     )

@@ -16,14 +16,19 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from postdeploy import interrupts
 from postdeploy.errors import PostdeployError
+from postdeploy.gate import Decision
+from postdeploy.inert import LINE_LIMIT, MESSAGE_LIMIT, inert_line
+from postdeploy.redact import redact_text
+from postdeploy.reports.wording import EMBEDDED_NOTICE
 
 if TYPE_CHECKING:
-    from postdeploy.gate import Decision
     from postdeploy.runner import RunOutcome
 
 __all__ = [
     "ExitCode",
+    "error_line",
     "exit_with",
     "internal_error",
     "one_line_errors",
@@ -51,22 +56,42 @@ def internal_error() -> NoReturn:
     sys.exit(ExitCode.INTERNAL_ERROR)
 
 
+def error_line(message: object) -> None:
+    """The one ``error: …`` line on stderr: redacted, inert, one line (issue 16)."""
+    click.echo(f"error: {safe_line(str(message), limit=MESSAGE_LIMIT)}", err=True)
+
+
+def safe_line(text: str, *, limit: int = MESSAGE_LIMIT) -> str:
+    return inert_line(redact_text(text), limit=limit)
+
+
 @contextlib.contextmanager
 def one_line_errors(*, debug: bool = False) -> Iterator[None]:
-    """Bad input → ``error: …`` on stderr, exit 2; Ctrl-C → exit 2; anything else is a
-    bug → traceback, exit 3. For the commands that write no verdict of their own."""
+    """Bad input → ``error: …`` on stderr, exit 2; Ctrl-C or SIGTERM → exit 2; anything
+    else is a bug → traceback, exit 3. For the commands that write no verdict of their own."""
+    interrupts.install()
     try:
         yield
     except PostdeployError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"error: {exc}", err=True)
+        error_line(exc)
         sys.exit(ExitCode.INCONCLUSIVE)
-    except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
+    except KeyboardInterrupt as exc:
+        error_line(f"interrupted ({exc or 'SIGINT'})")
         sys.exit(ExitCode.INCONCLUSIVE)
     except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
         internal_error()
+
+
+class _SafeRecords(logging.Filter):
+    """Every log line redacted and inert, whoever wrote it (a library logging a URL with
+    its credentials, a target's text in a message)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = safe_line(record.getMessage(), limit=MESSAGE_LIMIT)
+        record.args = None
+        return True
 
 
 def setup_logging(*, verbose: bool, debug: bool) -> None:
@@ -75,21 +100,38 @@ def setup_logging(*, verbose: bool, debug: bool) -> None:
         format="postdeploy: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _SafeRecords) for f in handler.filters):
+            handler.addFilter(_SafeRecords())
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    # urllib3 (under requests: the Prometheus and ZAP clients) says "Retrying …" for every
+    # attempt at a dead server; the stage reports the outcome in one line (issue 16).
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
 
 
 def print_summary(outcome: RunOutcome) -> None:
     """The verdict for a terminal: one line per stage, the decision, its reasons."""
     verdict = outcome.verdict
     if verdict.error:
-        click.echo(f"error: {verdict.error}", err=True)
+        error_line(verdict.error)
+    elif verdict.decision is Decision.INCONCLUSIVE:
+        # Stage-level bad input (a malformed baseline, ZAP unreachable, no browser) gets the
+        # same one line as a bad config: what could not be checked, and why (issue 16).
+        blocking = [item for item in verdict.not_checked if item.blocking]
+        if blocking:
+            first = blocking[0]
+            where = first.stage + (f" · {first.check}" if first.check else "")
+            more = f" (and {len(blocking) - 1} more in the report)" if len(blocking) > 1 else ""
+            error_line(f"not checked: {where}: {first.why}{more}")
     target = verdict.target
     version = target.live_version or "unknown version"
     click.echo(f"postdeploy {verdict.run_id}: {target.url} ({version}), profile {verdict.profile}")
+    if target.embedded:
+        click.secho(f"  NOTE: {EMBEDDED_NOTICE}", bold=True)
     for stage in verdict.stages:
         click.echo(
             f"  {stage.name:12} {stage.status.value:8} {len(stage.checks):3} checks "
-            f"{stage.duration_s:6.1f} s  {stage.reason}".rstrip()
+            f"{stage.duration_s:6.1f} s  {safe_line(stage.reason, limit=LINE_LIMIT)}".rstrip()
         )
     colour = {"GO": "green", "NO_GO": "red", "INCONCLUSIVE": "yellow"}[verdict.decision.value]
     fired = ", ".join(trigger.value for trigger in verdict.triggers_fired)
@@ -98,12 +140,14 @@ def print_summary(outcome: RunOutcome) -> None:
         fg=colour,
         bold=True,
     )
-    _print_grouped([f"[{f.severity.value}] {f.trigger.value}: {f.title}" for f in verdict.reasons])
+    _print_grouped(
+        [f"[{f.severity.value}] {f.trigger.value}: {safe_line(f.title)}" for f in verdict.reasons]
+    )
     _print_grouped(
         [
             f"not checked: {item.stage}"
-            + (f" · {item.check}" if item.check else "")
-            + f": {item.why}"
+            + (f" · {safe_line(item.check, limit=LINE_LIMIT)}" if item.check else "")
+            + f": {safe_line(item.why, limit=LINE_LIMIT)}"
             for item in verdict.not_checked
         ]
     )

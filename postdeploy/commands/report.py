@@ -39,4 +39,10 @@ def report(run_dir: Path, allure: bool) -> None:
             built = build_allure_report(run_dir)
             click.echo(f"allure report (Allure {built.version}): {built.index}")
         else:
-            click.echo((run_dir / "summary.md").read_text(encoding="utf-8"), nl=False)
+            summary = run_dir / "summary.md"
+            try:
+                text = summary.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                why = getattr(exc, "strerror", None) or "not UTF-8 text"
+                raise PostdeployError(f"{summary}: cannot read the run's summary: {why}") from None
+            click.echo(text, nl=False)

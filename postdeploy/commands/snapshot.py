@@ -31,6 +31,10 @@ def run_snapshot(
     url: str | None, sample_size: int, config_file: Path | None,
 ) -> tuple[list[str], bool]:  # fmt: skip
     """Take or compare a snapshot; return the lines to print and whether data was lost."""
+    if database_url and url:
+        raise ConfigError("give --database-url or --target, not both: a snapshot reads one source")
+    if blob_dir and not database_url:
+        raise ConfigError("--blob-dir reads content beside --database-url; give that too")
     with ExitStack() as stack:
         records: Iterator[Record]
         digest: Callable[[Record], str | None]

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from postdeploy import interrupts
 from postdeploy.commands.common import (
     ExitCode,
+    error_line,
     internal_error,
     print_summary,
     setup_logging,
 )
 from postdeploy.commands.gating import Gating, gating_options
 from postdeploy.errors import PostdeployError
+
+if TYPE_CHECKING:
+    from postdeploy.runner import RunOutcome
 
 __all__ = ["load", "verify"]
 
@@ -43,7 +49,9 @@ __all__ = ["load", "verify"]
     help="Where runs write reports (default: reports).",
 )
 @click.option("--expected-version", metavar="VERSION", help="The release that should be live.")
-@click.option("--timeout", "timeout_s", type=float, help="Per-request timeout in seconds.")
+# A string, validated by the config: `--timeout abc` is bad input with a verdict, not only
+# click's usage text (issue 16).
+@click.option("--timeout", "timeout_s", metavar="SECONDS", help="Per-request timeout in seconds.")
 @click.option(
     "--active-scan",
     is_flag=True,
@@ -68,7 +76,7 @@ def verify(
     config_file: Path | None,
     report_dir: Path | None,
     expected_version: str | None,
-    timeout_s: float | None,
+    timeout_s: str | None,
     active_scan: bool | None,
     max_scan_time_s: float | None,
     verbose: bool,
@@ -77,13 +85,14 @@ def verify(
     gating: Gating | None = None,
 ) -> None:
     """Verify a deployed release and gate it."""
-    from postdeploy.config import load_config
+    from postdeploy.config import configured_report_dir, load_config
     from postdeploy.errors import ConfigError
-    from postdeploy.runner import record_unchecked, run
+    from postdeploy.runner import interrupted, run
 
     gating = gating or Gating({}, 600.0, False, int(ExitCode.INCONCLUSIVE), None)
     profile = gating.profile(profile)
     setup_logging(verbose=verbose, debug=debug)
+    interrupts.install()  # SIGTERM ends the run like Ctrl-C: children stopped, a verdict
     try:
         if problem := gating.check(profile, stages):
             raise ConfigError(problem)
@@ -101,17 +110,35 @@ def verify(
     except PostdeployError as exc:
         if debug:
             traceback.print_exc()
-        outcome = record_unchecked(
-            report_dir or Path("reports"), str(exc), profile=profile or "smoke", url=url,
+        where = configured_report_dir(config_file=config_file, report_dir=report_dir)
+        outcome = unchecked(where, str(exc), profile, url, dry_run=gating.dry_run)
+    except KeyboardInterrupt as exc:
+        where = configured_report_dir(config_file=config_file, report_dir=report_dir)
+        outcome = unchecked(
+            where, interrupted(exc, "before the run started"), profile, url,
             dry_run=gating.dry_run,
         )  # fmt: skip
-    except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        raise SystemExit(ExitCode.INCONCLUSIVE) from None
     except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
         internal_error()
     print_summary(outcome)
     gating.finish(outcome)
+
+
+def unchecked(
+    report_dir: Path, error: str, profile: str | None, url: str | None, *, dry_run: bool = False
+) -> RunOutcome:
+    """The INCONCLUSIVE verdict of a run that could not start; when even the report
+    directory is unusable, the verdict is only printed (one ``error:`` line, exit 2)."""
+    from postdeploy.runner import record_unchecked
+
+    try:
+        return record_unchecked(
+            report_dir, error, profile=profile or "smoke", url=url, dry_run=dry_run
+        )
+    except PostdeployError as exc:
+        error_line(error if str(exc) in error else f"{error}; and no reports written: {exc}")
+        click.echo("VERDICT: INCONCLUSIVE (no reports written)")
+        raise SystemExit(ExitCode.INCONCLUSIVE) from None
 
 
 @click.command()

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from postdeploy.commands.common import exit_with, internal_error, print_summary, setup_logging
-from postdeploy.errors import PostdeployError
+from postdeploy.errors import ConfigError, PostdeployError
 
 __all__ = ["watch"]
 
@@ -75,9 +75,11 @@ def watch(
     debug: bool,
 ) -> None:
     """Watch a release for hours: rules, smoke reruns, alerts, status updates, a summary."""
-    from postdeploy.config import load_config
+    from postdeploy.commands.verify import unchecked
+    from postdeploy.config import configured_report_dir, load_config
     from postdeploy.monitoring.rules import parse_duration
-    from postdeploy.runner import record_unchecked
+    from postdeploy.runner import check_report_dir, interrupted
+    from postdeploy.target.leftovers import sweep_leftovers
     from postdeploy.watch.scheduler import WatchOptions
     from postdeploy.watch.scheduler import watch as run_watch
 
@@ -86,9 +88,17 @@ def watch(
         config = load_config(
             config_file=config_file, overrides={"url": url, "report_dir": report_dir}
         )
+        check_report_dir(config.report_dir)
+        sweep_leftovers()  # what a killed verify or watch left in the temporary directory
+        duration_s, interval_s = parse_duration(duration), parse_duration(interval)
+        if interval_s > duration_s:
+            raise ConfigError(
+                f"--interval {interval} is longer than --duration {duration}: the watch "
+                "would end before its first evaluation"
+            )
         options = WatchOptions(
-            duration_s=parse_duration(duration),
-            interval_s=parse_duration(interval),
+            duration_s=duration_s,
+            interval_s=interval_s,
             smoke_every_s=parse_duration(smoke_every),
             status_every_s=parse_duration(status_every),
             run_id=run_id,
@@ -104,9 +114,11 @@ def watch(
     except PostdeployError as exc:
         if debug:
             traceback.print_exc()
-        outcome = record_unchecked(
-            report_dir or Path("reports"), str(exc), profile="smoke", url=url
-        )
+        where = configured_report_dir(config_file=config_file, report_dir=report_dir)
+        outcome = unchecked(where, str(exc), "smoke", url)
+    except KeyboardInterrupt as exc:
+        where = configured_report_dir(config_file=config_file, report_dir=report_dir)
+        outcome = unchecked(where, interrupted(exc, "before the watch started"), "smoke", url)
     except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
         internal_error()
     print_summary(outcome)

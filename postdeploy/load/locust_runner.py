@@ -22,6 +22,7 @@ from postdeploy.config import TargetSettings
 from postdeploy.errors import StageCrashed
 from postdeploy.load.profiles import LoadProfile
 from postdeploy.target.child_env import PROJECT_ROOT, target_environment
+from postdeploy.target.processes import run_child
 
 __all__ = ["LOCUSTFILE", "LoadRun", "read_samples", "read_sides", "run_locust", "run_paired"]
 
@@ -144,18 +145,18 @@ def _run(
     started = time.monotonic()
     with (out_dir / "locust.log").open("wb") as output:
         try:
-            completed = subprocess.run(  # noqa: S603 - our interpreter, argv built above
-                command, stdout=output, stderr=subprocess.STDOUT, env=child_env, check=False,
-                timeout=profile.duration_s + 120, cwd=PROJECT_ROOT,
+            returncode = run_child(  # own session, stopped by an interrupted run
+                command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=child_env, timeout_s=profile.duration_s + 120, cwd=PROJECT_ROOT,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             raise StageCrashed(
                 f"load: Locust did not stop within {profile.duration_s + 120} s"
             ) from None
     log.info("load: Locust ran %.1f s", time.monotonic() - started)
-    if completed.returncode != 0:
+    if returncode != 0:
         raise StageCrashed(
-            f"load: Locust exited with {completed.returncode}: {_tail(out_dir / 'locust.log')}"
+            f"load: Locust exited with {returncode}: {_tail(out_dir / 'locust.log')}"
         )
     return samples_dir
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from postdeploy.errors import MonitoringError
 from postdeploy.monitoring.rules import Rule
+from postdeploy.target.bounded import bounded_requests_adapter, bounded_requests_session
 
 __all__ = ["Observation", "PromClient", "RuleState", "Sample", "evaluate_rules"]
 
@@ -59,8 +60,14 @@ class PromClient:
             ) from None
         self.url = url.rstrip("/")
         self._timeout_s = timeout_s
-        # No retries inside the client: a dead Prometheus must be seen at once ("blind").
-        self._prom = PrometheusConnect(url=self.url, disable_ssl=True, timeout=timeout_s)
+        # No retries inside the client: a dead Prometheus must be seen at once ("blind"),
+        # and every body is bounded in time and size (postdeploy.target.bounded, issue 16).
+        session = bounded_requests_session(timeout_s=timeout_s)
+        self._prom = PrometheusConnect(
+            url=self.url, disable_ssl=True, timeout=timeout_s, session=session
+        )
+        # the client mounts a retrying adapter of its own on its URL: ours goes over it
+        session.mount(self.url, bounded_requests_adapter(timeout_s=timeout_s))
 
     def query(self, expr: str, *, at: float | None = None) -> list[Sample]:
         """Samples of ``expr`` at ``at`` (unix seconds; now if None)."""

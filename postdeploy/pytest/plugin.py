@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,6 +42,7 @@ from postdeploy.pytest.results import GATE_PROPERTY, StageRecorder
 from postdeploy.runid import new_run_id, run_tag
 from postdeploy.target.client import login, new_client
 from postdeploy.target.embedded import SharedEmbedded
+from postdeploy.target.leftovers import owned_tempdir
 
 MARKERS = (
     "smoke: seconds-fast, production-safe checks run right after a deploy",
@@ -72,7 +72,7 @@ class _Session:
             self.run_id = (
                 config.getoption("postdeploy_run_id") or run_id_from_environment() or new_run_id()
             )
-            shared_dir = Path(tempfile.mkdtemp(prefix="postdeploy-session-"))
+            shared_dir = owned_tempdir("session")  # holds passwords: swept if we are killed
             watch_pid = os.getpid()
         self.shared_dir = shared_dir
         self.embedded = SharedEmbedded(shared_dir, watch_pid=watch_pid)
@@ -97,7 +97,7 @@ class _Session:
             elif results:
                 self._artifacts_root = Path(results).resolve().parent
             else:
-                self._artifacts_root = Path(tempfile.mkdtemp(prefix="postdeploy-artifacts-"))
+                self._artifacts_root = owned_tempdir("artifacts")
         return self._artifacts_root
 
     def run_config(self) -> Config:

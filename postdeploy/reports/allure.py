@@ -4,8 +4,8 @@ allure-pytest writes one result per check (with the labels and trigger notes of
 :mod:`postdeploy.pytest.allure`); what a single test cannot know is written here, once per
 run, from the verdict:
 
-* ``environment.properties``: target, release, profile, run id — no secrets (the URL loses
-  any user:password part; account passwords are never in the verdict);
+* ``environment.properties``: target, release, profile, run id — no secrets (the URL is
+  redacted by :mod:`postdeploy.redact`; account passwords are never in the verdict);
 * ``executor.json``: who ran it and a link back to the go/no-go page;
 * ``categories.json``: one category per rollback trigger, matching the note
   ``rollback trigger: <name>`` that the plugin adds to every failing check's message, then
@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from postdeploy.findings import RollbackTrigger
 from postdeploy.gate import Verdict
 from postdeploy.pytest.allure import NOTE_PREFIX
+from postdeploy.redact import redact_url
 from postdeploy.reports.wording import TRIGGER_NAME, TRIGGER_WORDS, decision_label
 
 __all__ = [
@@ -72,7 +72,7 @@ def allure_categories() -> list[dict[str, Any]]:
 def environment_properties(verdict: Verdict) -> dict[str, str]:
     target = verdict.target
     return {
-        "target": _without_credentials(target.url),
+        "target": redact_url(target.url),  # already redacted; once more costs nothing
         "target.embedded": "yes" if target.embedded else "no",
         "release.live": target.live_version or "unknown",
         "release.expected": target.expected_version or "not configured",
@@ -112,15 +112,6 @@ def write_allure_metadata(verdict: Verdict, run_dir: Path) -> list[Path]:
     categories = results / "categories.json"
     categories.write_text(json.dumps(allure_categories(), indent=2), encoding="utf-8")
     return [environment, executor, categories]
-
-
-def _without_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _escape(text: str, *, key: bool = False) -> str:

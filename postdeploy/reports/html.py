@@ -20,6 +20,7 @@ from postdeploy.reports import charts
 from postdeploy.reports.wording import (
     DECISION_HEADLINE,
     DECISION_WORDS,
+    EMBEDDED_NOTICE,
     TRIGGER_NAME,
     TRIGGER_WORDS,
     decision_label,
@@ -97,6 +98,7 @@ def _context(verdict: Verdict) -> dict[str, Any]:
         "label": decision_label(verdict.decision),
         "headline": DECISION_HEADLINE[verdict.decision],
         "explain": DECISION_WORDS[verdict.decision],
+        "embedded_notice": EMBEDDED_NOTICE,
         "fired": fired,
         "top": numbered[:TOP_FINDINGS],
         "rest": numbered[TOP_FINDINGS:],

@@ -17,6 +17,7 @@ from postdeploy.gate import Verdict
 from postdeploy.reports.wording import (
     DECISION_HEADLINE,
     DECISION_WORDS,
+    EMBEDDED_NOTICE,
     TRIGGER_NAME,
     TRIGGER_WORDS,
     decision_label,
@@ -58,6 +59,7 @@ def render_markdown(
         label=decision_label(verdict.decision),
         headline=DECISION_HEADLINE[verdict.decision],
         explain=DECISION_WORDS[verdict.decision],
+        embedded_notice=EMBEDDED_NOTICE,
         trigger_name=TRIGGER_NAME,
         trigger_words=TRIGGER_WORDS,
         top=verdict.reasons[:TOP_FINDINGS],

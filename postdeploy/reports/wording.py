@@ -9,6 +9,7 @@ __all__ = [
     "ALLURE_SEVERITY",
     "DECISION_HEADLINE",
     "DECISION_WORDS",
+    "EMBEDDED_NOTICE",
     "TRIGGER_NAME",
     "TRIGGER_WORDS",
     "decision_label",
@@ -28,6 +29,14 @@ DECISION_HEADLINE: dict[Decision, str] = {
     Decision.NO_GO: "Roll the release back",
     Decision.INCONCLUSIVE: "No decision possible",
 }
+
+
+#: Said loudly wherever a verdict of the embedded default is shown (issue 16): its GO says
+#: nothing about any deployment.
+EMBEDDED_NOTICE = (
+    "verified the embedded reference service, not a deployment: no --target, "
+    "POSTDEPLOY_TARGET or [target] url was given"
+)
 
 
 def decision_label(decision: Decision) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
+from postdeploy.errors import BaselineError
 from postdeploy.snapshot.model import OWN_PREFIXES, Record, SnapshotHeader, read_snapshot
 
 __all__ = ["Comparison", "compare_snapshot"]
@@ -39,6 +40,12 @@ def compare_snapshot(
 ) -> Comparison:
     header, records = read_snapshot(before_path)
     before = {record.key: record for record in records}
+    if len(before) != header.total:
+        # a truncated (or hand-edited) snapshot must not compare as "nothing lost"
+        raise BaselineError(
+            f"{before_path}: {len(before)} distinct records, but its header says "
+            f"{header.total}: the snapshot is incomplete; take it again"
+        )
     result = Comparison(header)
     counts: dict[str, int] = {}
     seen: set[str] = set()

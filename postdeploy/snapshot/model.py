@@ -120,6 +120,42 @@ def write_snapshot(
     return header
 
 
+_HEADER_TYPES: dict[str, type | tuple[type, ...]] = {
+    "source": str, "taken_at": str, "total": int, "counts": dict, "id_digest": str,
+    "sample": dict, "sample_size": int,
+}  # fmt: skip
+
+
+def _checked_header(first: dict[str, Any]) -> SnapshotHeader:
+    """The header with every field of the type the comparison relies on (TypeError if not):
+    a snapshot whose counts are a string must be unreadable, not compare as "nothing lost"."""
+    fields = {k: v for k, v in first.items() if k in SnapshotHeader.__dataclass_fields__}
+    for name, kind in _HEADER_TYPES.items():
+        if name in fields and (
+            not isinstance(fields[name], kind) or isinstance(fields[name], bool)
+        ):
+            raise TypeError(f"{name} is not {getattr(kind, '__name__', kind)}")
+    if not all(isinstance(k, str) and type(v) is int for k, v in fields.get("counts", {}).items()):
+        raise TypeError("counts are not kind/owner → number")
+    if not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in fields.get("sample", {}).items()
+    ):
+        raise TypeError("sample is not key → sha256")
+    return SnapshotHeader(**fields)
+
+
+def _checked_record(data: Any) -> Record:
+    if not isinstance(data, dict):
+        raise TypeError("a record is not an object")
+    record = Record(**data)
+    for name in _NAMES:
+        value = getattr(record, name)
+        wanted = int if name == "size" else str
+        if not isinstance(value, wanted) or isinstance(value, bool):
+            raise TypeError(f"{name} is not {wanted.__name__}")
+    return record
+
+
 def read_snapshot(path: Path) -> tuple[SnapshotHeader, Iterator[Record]]:
     """The header, and an iterator over the records (streamed from the file)."""
     try:
@@ -135,19 +171,26 @@ def read_snapshot(path: Path) -> tuple[SnapshotHeader, Iterator[Record]]:
             raise BaselineError(f"{path}: not a postdeploy data snapshot")
         if first.get("version") != VERSION:
             raise BaselineError(f"{path}: snapshot version {first.get('version')!r} unknown")
-        header = SnapshotHeader(
-            **{k: v for k, v in first.items() if k in SnapshotHeader.__dataclass_fields__}
-        )
-    except (ValueError, TypeError) as exc:
+        header = _checked_header(first)
+    except (ValueError, TypeError) as exc:  # UnicodeDecodeError too: bytes that are no text
         handle.close()
         raise BaselineError(f"{path}: malformed snapshot header: {exc}") from None
+    except BaselineError:
+        handle.close()
+        raise
 
     def records() -> Iterator[Record]:
+        # The file closes however the reading ends (garbage found by the property tests of
+        # issue 16 left it open): a bad line, bytes that are not UTF-8, or a caller that stops.
         with handle:
-            for number, line in enumerate(handle, start=2):
-                try:
-                    yield Record(**json.loads(line))
-                except (ValueError, TypeError) as exc:
-                    raise BaselineError(f"{path}:{number}: malformed record: {exc}") from None
+            number = 1
+            try:
+                for number, line in enumerate(handle, start=2):
+                    try:
+                        yield _checked_record(json.loads(line))
+                    except (ValueError, TypeError) as exc:
+                        raise BaselineError(f"{path}:{number}: malformed record: {exc}") from None
+            except UnicodeDecodeError as exc:
+                raise BaselineError(f"{path}:{number + 1}: not UTF-8 text: {exc}") from None
 
     return header, records()

@@ -45,6 +45,11 @@ def database_records(url: str) -> Iterator[Record]:
         tables = set(inspect(engine).get_table_names())
     except SQLAlchemyError as exc:
         raise ConfigError(f"cannot read the database: {str(exc).splitlines()[0]}") from None
+    except ImportError as exc:  # the URL's dialect needs a driver that is not installed
+        raise ConfigError(
+            f"cannot read the database: its driver is not installed ({exc.name or exc}): "
+            f"pip install {exc.name or 'the driver'}"
+        ) from None
     if "media" in tables:
         queries = [("", f"SELECT kind, legacy_id, {_COLUMNS} FROM media")]  # noqa: S608 - constants
     else:

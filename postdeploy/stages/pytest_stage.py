@@ -9,6 +9,7 @@ gevent patching) stay out of the runner. The child's environment:
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +19,8 @@ from pathlib import Path
 from postdeploy.findings import Finding, StageResult, StageStatus
 from postdeploy.stages.base import StageContext
 from postdeploy.target.child_env import PROJECT_ROOT, target_environment
+from postdeploy.target.leftovers import owned_tempdir
+from postdeploy.target.processes import run_child
 
 __all__ = ["PytestStage"]
 
@@ -58,18 +61,23 @@ class PytestStage:
         if self.workers:
             command += ["-n", str(self.workers)]
         started = time.monotonic()
+        # The child's temporary files (Playwright's traces and network logs hold the login
+        # forms' passwords) live in a directory of the run's, removed when the child ends,
+        # and by the next run if this one is killed (issue 16; the full secrets sweep).
+        scratch = owned_tempdir(f"stage-{self.name}")
         with log_file.open("wb") as log:
             try:
-                subprocess.run(  # noqa: S603 - our own interpreter, argv built above
+                run_child(  # own session, stopped by an interrupted run (issue 16)
                     command,
                     stdout=log,
                     stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
                     env=target_environment(context.target, context.run_id, context.environment)
                     # the suites' only way to know the target is the embedded reference
                     # (whose frozen contract ships with the code)
-                    | ({"POSTDEPLOY_EMBEDDED": "1"} if context.embedded else {}),
-                    timeout=self.timeout_s,
-                    check=False,
+                    | ({"POSTDEPLOY_EMBEDDED": "1"} if context.embedded else {})
+                    | {"TMPDIR": str(scratch)},
+                    timeout_s=self.timeout_s,
                 )
             except subprocess.TimeoutExpired:
                 return _error(
@@ -77,6 +85,8 @@ class PytestStage:
                     f"did not finish within {self.timeout_s:.0f} s",
                     time.monotonic() - started,
                 )
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
         duration = time.monotonic() - started
         if not results_file.exists():
             return _error(self.name, "pytest ended without a result: " + _tail(log_file), duration)

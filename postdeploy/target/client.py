@@ -10,6 +10,7 @@ import httpx
 
 from postdeploy.config import Account, TargetSettings
 from postdeploy.errors import AuthError, TargetError, TargetUnreachable
+from postdeploy.target.bounded import BoundedTransport, ResponseTooLarge, body_deadline_s
 
 __all__ = ["LOGIN_PATH", "login", "new_client", "transport_error"]
 
@@ -36,6 +37,8 @@ def new_client(
         timeout=httpx.Timeout(target.timeout_s, connect=min(target.timeout_s, 5.0)),
         event_hooks={key: list(value) for key, value in (event_hooks or {}).items()},
         follow_redirects=False,
+        # a body that never ends must not hang the run: bounded in time and size (issue 16)
+        transport=BoundedTransport(deadline_s=body_deadline_s(target.timeout_s)),
     )
 
 
@@ -78,7 +81,10 @@ def login(client: httpx.Client, account: Account, *, attempts: int = 1) -> str:
 def transport_error(exc: httpx.TransportError, url: str) -> TargetUnreachable:
     """Turn httpx's transport errors into one line a release engineer understands."""
     if isinstance(exc, httpx.TimeoutException):
-        return TargetUnreachable(f"{url} did not answer in time ({type(exc).__name__})")
+        detail = f": {exc}" if str(exc).startswith("response body") else ""
+        return TargetUnreachable(f"{url} did not answer in time ({type(exc).__name__}{detail})")
     if isinstance(exc, httpx.ConnectError):
         return TargetUnreachable(f"cannot connect to {url}: {exc or 'connection failed'}")
+    if isinstance(exc, ResponseTooLarge):
+        return TargetUnreachable(f"{url} answered more than postdeploy reads: {exc}")
     return TargetUnreachable(f"{url}: {type(exc).__name__}: {exc}")

@@ -20,7 +20,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -37,6 +36,7 @@ from postdeploy.config import (
     process_environment,
 )
 from postdeploy.errors import EmbeddedTargetError
+from postdeploy.target.leftovers import owned_tempdir
 from postdeploy.target.processes import STOP_TIMEOUT_S, stop_process
 
 __all__ = ["EmbeddedUnimedia", "SharedEmbedded", "expected_unimedia_version"]
@@ -87,7 +87,8 @@ class EmbeddedUnimedia:
                 "the embedded target needs unimedia's dependencies: "
                 "pip install -e '.[unimedia]' (or give --target URL)"
             )
-        self._workdir = Path(tempfile.mkdtemp(prefix="postdeploy-unimedia-"))
+        # Owned: a later run removes it if this one is killed (postdeploy.target.leftovers).
+        self._workdir = owned_tempdir("unimedia", owner_pid=self._watch_pid)
         accounts = self._accounts or tuple(
             Account(a.username, a.role, Secret(secrets.token_urlsafe(18))) for a in DEFAULT_ACCOUNTS
         )
@@ -127,6 +128,9 @@ class EmbeddedUnimedia:
                 start_new_session=True,  # Ctrl-C reaches us; we stop the server ourselves
             )
         url = self._read_url(log_path)
+        # The server has read its accounts: the passwords leave the disk now, not at stop(),
+        # so a run killed with SIGKILL leaves none behind (issue 16).
+        accounts_file.unlink(missing_ok=True)
         self.settings = TargetSettings(
             url=url,
             accounts=accounts,
@@ -171,7 +175,14 @@ class EmbeddedUnimedia:
             raise EmbeddedTargetError("embedded unimedia was not started")
         lines: queue.Queue[str] = queue.Queue()
         stdout = self._process.stdout
-        threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+
+        def read_first_line() -> None:
+            try:
+                lines.put(stdout.readline())
+            except (ValueError, OSError):  # stop() closed the pipe (Ctrl-C while starting)
+                lines.put("")
+
+        threading.Thread(target=read_first_line, daemon=True).start()
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             try:

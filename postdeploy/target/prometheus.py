@@ -12,14 +12,11 @@ SIGKILL does not leave a Prometheus behind (unimedia has ``--watch-pid`` for the
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import logging
 import shutil
-import signal
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +25,8 @@ from types import TracebackType
 import httpx
 
 from postdeploy.errors import MonitoringError
-from postdeploy.target.processes import stop_process
+from postdeploy.target.leftovers import owned_tempdir
+from postdeploy.target.processes import die_with_parent, stop_process
 
 __all__ = [
     "PROMETHEUS_INSTALL_HINT",
@@ -100,12 +98,6 @@ def _duration(seconds: float) -> str:
     return f"{millis // 1000}s" if millis % 1000 == 0 else f"{millis}ms"
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask Linux to SIGTERM the child when its parent dies (PR_SET_PDEATHSIG = 1)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-
-
 class EmbeddedPrometheus:
     """Start Prometheus (+ node exporter) scraping ``unimedia``; restartable on the same TSDB.
 
@@ -150,7 +142,7 @@ class EmbeddedPrometheus:
         """Start Prometheus and wait until it is ready; return its URL."""
         if self._binary is None or shutil.which(self._binary) is None:
             raise MonitoringError(PROMETHEUS_INSTALL_HINT)
-        self._workdir = Path(tempfile.mkdtemp(prefix="postdeploy-prometheus-"))
+        self._workdir = owned_tempdir("prometheus")  # a later run removes it if we are killed
         self.node_exporter = self._start_node_exporter()
         config = self._workdir / "prometheus.yml"
         rule_files = []
@@ -270,7 +262,7 @@ class EmbeddedPrometheus:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # Ctrl-C reaches us; we stop it ourselves
-                preexec_fn=_die_with_parent,  # only prctl: no locks, safe after fork
+                preexec_fn=die_with_parent,  # only prctl: no locks, safe after fork
             )
 
     def _wait_ready(self) -> None:

@@ -26,6 +26,8 @@ from typing import Any
 
 import httpx
 
+from postdeploy.redact import redact_url
+from postdeploy.target.bounded import BoundedTransport, body_deadline_s
 from postdeploy.watch.alertmanager import API_PATH, postable_alerts
 from postdeploy.watch.alerts import AlertChange, AlertStatus
 
@@ -196,7 +198,10 @@ class Notifier:
         self._thread = None
 
     def _work(self) -> None:
-        with httpx.Client(timeout=self._timeout_s) as client:
+        with httpx.Client(
+            timeout=self._timeout_s,
+            transport=BoundedTransport(deadline_s=body_deadline_s(self._timeout_s)),
+        ) as client:
             while (message := self._queue.get()) is not None:
                 for url, kind in self._targets:
                     if message.kind == "refresh" and kind != "alertmanager-api":
@@ -252,5 +257,4 @@ def _api_url(url: str) -> str:
 
 def _redact(url: str) -> str:
     """Webhook URLs carry their secret in the path (Slack): show scheme and host only."""
-    parsed = httpx.URL(url)
-    return f"{parsed.scheme}://{parsed.host}{':' + str(parsed.port) if parsed.port else ''}/…"
+    return redact_url(url, keep_path=False)

@@ -32,13 +32,16 @@ from postdeploy.monitoring.query import PromClient, RuleState, evaluate_rules
 from postdeploy.monitoring.rules import COMPRESSED, PRODUCTION, Rule, load_rules
 from postdeploy.monitoring.slo import Objective, configured_objectives, read_budgets, slo_rules
 from postdeploy.monitoring.traffic import SyntheticTraffic
+from postdeploy.redact import redact_url
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
 from postdeploy.stages import SMOKE_STAGE, StageContext
 from postdeploy.stages.monitoring import wait_for_first_samples
+from postdeploy.target.access import preflight
 from postdeploy.target.client import new_client
 from postdeploy.target.info import describe_target
 from postdeploy.target.lifecycle import live_target
+from postdeploy.target.processes import stop_children
 from postdeploy.target.prometheus import EmbeddedPrometheus
 from postdeploy.watch.alerts import AlertChange, AlertStatus, AlertTracker
 from postdeploy.watch.notify import Message, Notifier
@@ -118,6 +121,9 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
             faults=config.embedded_faults, environment=config.environment,
         ) as live:  # fmt: skip
             target, prometheus = live.settings, live.prometheus
+            # A target never reached is a wrong URL or password, not an outage: INCONCLUSIVE,
+            # as `verify` says; one that goes down *during* the watch fires target_down.
+            preflight(target)
             if prometheus is not None:
                 _write_pid(run_dir, prometheus)
             target_info = describe_target(target, url=target.url, embedded=embedded)
@@ -140,7 +146,7 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
                 status_every_s=options.status_every_s,
                 deploy_at=anchor,
                 scale=scale_name,
-                target_url=config.target.url or "(embedded unimedia)",
+                target_url=redact_url(config.target.url or "(embedded unimedia)"),
                 embedded=embedded,
                 steady_for_s=(
                     3600.0 * windows.slo_scale
@@ -307,10 +313,14 @@ class _Loop:
                     break
                 tick = min(tick + self.plan.interval_s, self.plan.ends_at)  # last one: the end
             if smoke_future is not None:
+                if self.options.stop.is_set() and not smoke_future.done():
+                    stop_children()  # SIGTERM: end the rerun in flight, do not wait it out
                 self._record_smoke(smoke_future, smoke_started)
         finally:
             if probe is not None:
                 probe.stop()
+            if smoke_future is not None and not smoke_future.done():
+                stop_children()  # a smoke rerun in flight when Ctrl-C/SIGTERM ended the watch
             pool.shutdown(wait=False, cancel_futures=True)
         return "stopped before the end (SIGTERM)" if self.options.stop.is_set() else ""
 

@@ -20,6 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from postdeploy.redact import redact_text
+
 __all__ = ["EventKind", "WatchPlan", "WatchState"]
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,8 @@ class WatchState:
 
     def append(self, kind: str, at: float, **fields: Any) -> dict[str, Any]:
         """Record one event (flushed at once: a kill loses nothing already appended)."""
-        event = {"kind": str(kind), "at": round(at, 3), **fields}
+        # redacted on the way to disk: errors quote Prometheus' and webhooks' URLs (issue 16)
+        event = {"kind": str(kind), "at": round(at, 3), **_redacted(fields)}
         with self._lock, self._timeline.open("a", encoding="utf-8") as handle:
             self.events.append(event)
             handle.write(json.dumps(event, separators=(",", ":")) + "\n")
@@ -124,3 +127,14 @@ def _read_events(path: Path) -> list[dict[str, Any]]:
         # Only the last line can be torn by a kill mid-write; anything else is corruption.
         log.warning("timeline line %d is not JSON (torn by a kill?); skipped", number)
     return events
+
+
+def _redacted(value: Any) -> Any:
+    """``value`` with every string in it through :func:`postdeploy.redact.redact_text`."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    return value

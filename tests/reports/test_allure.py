@@ -56,7 +56,7 @@ def test_run_level_files_hold_no_credentials_and_link_the_page(tmp_path: Path) -
     results = tmp_path / "allure-results"
     properties = (results / "environment.properties").read_text()
     assert "s3cret" not in properties
-    assert "target=https://media.example.com:8443/\n" in properties
+    assert "target=https://***@media.example.com:8443/\n" in properties  # postdeploy.redact
     assert "release.live=1.9.0\n" in properties
     assert "verdict=NO-GO\n" in properties
     executor = json.loads((results / "executor.json").read_text())
