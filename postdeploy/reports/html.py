@@ -76,6 +76,7 @@ def _context(verdict: Verdict) -> dict[str, Any]:
             stage.name,
             charts.latency_chart(stage.charts.latency),
             charts.timeline_chart(stage.charts.timeline, stage.charts.timeline_unit),
+            charts.sequential_chart(stage.charts.sequential),
         )
         for stage in verdict.stages
         if stage.charts
