@@ -154,9 +154,14 @@ class RoundJudgement:
             e.classification is Classification.HIGH for e in self.endpoints
         )
 
+    critical: frozenset[str] = frozenset()
+
     @property
     def critical_decided(self) -> bool:
-        return all(e.decided for e in self.endpoints if e.critical)
+        """Every critical endpoint present and decided — never true for want of data: a
+        critical endpoint without requests is undecided, and so is a run without any."""
+        decided = {e.name for e in self.endpoints if e.decided}
+        return bool(self.critical) and self.critical <= decided
 
     def endpoint(self, name: str) -> SequentialEndpoint | None:
         return next((e for e in self.endpoints if e.name == name), None)
@@ -216,7 +221,7 @@ def judge_round(
     control_shift = _shift(_until(pairs[control], at_s), tol, alpha) if has_control else None
     return RoundJudgement(
         at_s, tuple(endpoints), pooled_tail, pooled_errors, family, alpha, pooled_slower,
-        control_shift,
+        control_shift, frozenset(critical),
     )  # fmt: skip
 
 

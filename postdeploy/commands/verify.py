@@ -42,6 +42,12 @@ __all__ = ["load", "verify"]
 )
 @click.option("--expected-version", metavar="VERSION", help="The release that should be live.")
 @click.option("--timeout", "timeout_s", type=float, help="Per-request timeout in seconds.")
+@click.option(
+    "--baseline-target",
+    metavar="URL",
+    help="The previous release, still running: load it together with the target (paired) "
+    "instead of comparing with a recorded load baseline.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 def verify(
@@ -54,6 +60,7 @@ def verify(
     timeout_s: float | None,
     verbose: bool,
     debug: bool,
+    baseline_target: str | None = None,
 ) -> None:
     """Verify a deployed release and gate it."""
     from postdeploy.config import load_config
@@ -66,6 +73,7 @@ def verify(
             overrides={
                 "url": url, "profile": profile, "stages": stages, "report_dir": report_dir,
                 "expected_version": expected_version, "timeout_s": timeout_s,
+                "baseline_target": baseline_target,
             },
         )  # fmt: skip
         outcome = run(config)
@@ -89,6 +97,9 @@ def verify(
 @click.option("--load-profile", help="quick, standard or soak (default: quick when embedded).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path))
 @click.option("--report-dir", type=click.Path(path_type=Path))
+@click.option(
+    "--baseline-target", metavar="URL", help="The previous release, still running (paired)."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 @click.pass_context
 def load(
@@ -97,6 +108,7 @@ def load(
     load_profile: str | None,
     config_file: Path | None,
     report_dir: Path | None,
+    baseline_target: str | None,
     debug: bool,
 ) -> None:
     """Run the load stage alone: Locust load judged against the baseline."""
@@ -105,4 +117,5 @@ def load(
     ctx.invoke(
         verify, url=url, profile="full", stages="load", config_file=config_file,
         report_dir=report_dir, expected_version=None, timeout_s=None, verbose=True, debug=debug,
+        baseline_target=baseline_target,
     )  # fmt: skip

@@ -308,6 +308,9 @@ def _result(
 ) -> StageResult:
     checks: list[CheckResult] = []
     findings: list[Finding] = []
+    # a critical endpoint nobody measured is not a pass (fail closed)
+    judged_names = {judgement.name for judgement in judgements}
+    missing = sorted(set(missing) | (critical - judged_names))
     for judgement in judgements:
         check_id = f"load::{judgement.name}"
         if judgement.classification is Classification.HIGH:

@@ -138,3 +138,15 @@ def test_undecided_endpoints_say_how_many_pairs_they_still_need() -> None:
     assert shift.samples_needed is not None
     assert shift.samples_needed > e0.shift.pairs
     assert "pairs needed" in shift.detail
+
+
+def test_no_data_is_never_decided() -> None:
+    empty = judge_round({}, TOL, at_s=5, round_starts=[], critical=CRITICAL)
+    assert not empty.critical_decided
+    assert not empty.regression
+    one_missing = {k: v for k, v in synthetic_run(9, seconds=120).items() if k != "e1"}
+    judgement = judge_round(one_missing, TOL, at_s=120, round_starts=[30, 60], critical=CRITICAL)
+    e0 = judgement.endpoint("e0")
+    assert e0 is not None
+    assert e0.decided
+    assert not judgement.critical_decided  # e1 never showed up: the run cannot stop on GO
