@@ -95,6 +95,7 @@ def confidence_interval(
     high: float,
     alpha: float,
     *,
+    alpha_high: float | None = None,
     resolution: float = 0.002,
 ) -> tuple[float, float]:
     """The confidence sequence for a location parameter, at its current time.
@@ -102,18 +103,20 @@ def confidence_interval(
     ``x_of(theta)`` returns the observations (in ``[-1, 1]``) that have mean 0 when the
     parameter is ``theta``, and decrease as ``theta`` grows (for a shift: ``clip(d -
     theta)``). The interval holds every ``theta`` in ``[low, high]`` that neither one-sided
-    test rejects at ``alpha``; each end is found by bisection (the rejection of one side is
-    monotone in ``theta``), so its cost is a few dozen tests, not a grid. It is a
-    ``1 - 2 alpha`` confidence sequence: valid at this and every other look.
+    test rejects (the lower end's at ``alpha``, the upper end's at ``alpha_high``, default
+    the same); each end is found by bisection (the rejection of one side is monotone in
+    ``theta``), so its cost is a few dozen tests, not a grid. It is a ``1 - alpha -
+    alpha_high`` confidence sequence: valid at this and every other look.
     """
     threshold = np.log(1.0 / alpha)
+    threshold_high = np.log(1.0 / (alpha if alpha_high is None else alpha_high))
     one = np.ones(1)
 
     def too_low(theta: float) -> bool:  # the truth lies above theta
         return bool(_log_capital(x_of(theta)[None, :], one).max() >= threshold)
 
     def too_high(theta: float) -> bool:
-        return bool(_log_capital(-x_of(theta)[None, :], one).max() >= threshold)
+        return bool(_log_capital(-x_of(theta)[None, :], one).max() >= threshold_high)
 
     lower = low
     if too_low(low):

@@ -39,13 +39,16 @@ candidate and one of the reference, of one endpoint:
 * **errors.** The pair's failure difference (-1, 0, 1); per endpoint and pooled, slower
   when the test rejects and the excess failure rate is above ``error_rate_delta``.
 
-**The guarantee.** A run makes ``4 m + 2`` one-sided tests (``m`` judged endpoints: shift
-from below, shift from above, tail, errors; plus the pooled tail and errors), each at
-``(1 - confidence) / (4 m + 2)`` (Bonferroni). Each test's error is bounded at any
-stopping time, so at whatever round the run stops, the probability that *any* of its
-claims is wrong — a regression claimed for an endpoint that did not change, a tolerance
-claimed for an endpoint that is ``median_ratio`` or more times slower — is at most
-``1 - confidence``. What the guarantee assumes: pairs are exchangeable when nothing
+**The guarantee.** A run makes ``3 m + 2`` tests that can claim a regression (``m``
+judged endpoints: shift from below, tail, errors; plus the pooled tail and errors) and
+``m`` that can claim "within tolerance" (or "faster": the shift from above), plus two for
+the control request. Half of ``1 - confidence`` is split evenly over the first group,
+half over the second (a weighted Bonferroni: a GO needs only the four critical endpoints'
+upper bounds, so they get a larger share than a regression test each). Each test's error
+is bounded at any stopping time, so at whatever round the run stops, the probability that
+*any* of its claims is wrong — a regression claimed for an endpoint that did not change, a
+tolerance claimed for an endpoint that is ``median_ratio`` or more times slower — is at
+most ``1 - confidence``. What the guarantee assumes: pairs are exchangeable when nothing
 changed (both sides measured alike, which the paired run arranges and a recorded baseline
 only approximates; :mod:`postdeploy.baseline.conditions` checks the machine for that).
 """
@@ -144,7 +147,8 @@ class RoundJudgement:
     pooled_tail: ExcessState
     pooled_errors: ExcessState
     family_size: int
-    alpha_each: float
+    alpha_slower: float  # each test that can claim a regression
+    alpha_within: float  # each test that can claim "within tolerance" (or "faster")
     pooled_slower: tuple[str, ...] = ()  # "latency_tail", "error_rate"
     control: ShiftState | None = None  # the control request's shift (never a finding)
 
@@ -167,9 +171,17 @@ class RoundJudgement:
         return next((e for e in self.endpoints if e.name == name), None)
 
 
-def family_size(endpoints: int) -> int:
+def family_size(endpoints: int, control: bool = False) -> int:
     """How many one-sided tests a run with ``endpoints`` judged endpoints makes."""
-    return 4 * max(1, endpoints) + 2
+    return _slower_tests(endpoints) + _within_tests(endpoints, control)
+
+
+def _slower_tests(endpoints: int) -> int:
+    return 3 * max(1, endpoints) + 2
+
+
+def _within_tests(endpoints: int, control: bool) -> int:
+    return max(1, endpoints) + (2 if control else 0)
 
 
 def judge_round(
@@ -180,25 +192,24 @@ def judge_round(
     round_starts: Sequence[float],
     critical: frozenset[str] = frozenset(),
     control: str | None = None,
-    family: int | None = None,
 ) -> RoundJudgement:
     """Judge every endpoint's pairs completed by ``at_s``. ``round_starts``: the earlier
     rounds' cut-off times (ascending); the tail threshold of a round comes from the pairs
     before it. ``control``: the control request's name — its shift is judged (two more
     tests in the family) but it is no endpoint of the release: never a finding, not
-    pooled. ``family``: the number of tests the error budget is split over (default:
-    :func:`family_size` of the endpoints, plus the control's two)."""
+    pooled."""
     judged = {name: p for name, p in pairs.items() if name != control}
     has_control = control is not None and control in pairs
-    family = family or family_size(len(judged)) + (2 if has_control else 0)
-    alpha = tol.alpha / family
+    family = family_size(len(judged), has_control)
+    alpha = tol.alpha / 2 / _slower_tests(len(judged))
+    within = tol.alpha / 2 / _within_tests(len(judged), has_control)
     boundaries = [t for t in round_starts if t < at_s] + [at_s]
     endpoints = []
     tail_streams: list[tuple[np.ndarray, np.ndarray]] = []
     error_streams: list[tuple[np.ndarray, np.ndarray]] = []
     for name in sorted(judged):
         p = _until(judged[name], at_s)
-        shift = _shift(p, tol, alpha)
+        shift = _shift(p, tol, alpha, within)
         tail_times, tail_c, tail_r = _tail_scores(p, boundaries, tol)
         tail = _excess(tail_c - tail_r, tail_c, tail_r, alpha, _tail_detail(tail_c, tail_r))
         fails = p.candidate_failed.astype(float) - p.reference_failed.astype(float)
@@ -218,10 +229,12 @@ def judge_round(
         )
         if state.rejected and state.excess > bound
     )
-    control_shift = _shift(_until(pairs[control], at_s), tol, alpha) if has_control else None
+    control_shift = (
+        _shift(_until(pairs[control], at_s), tol, within, within) if has_control else None
+    )
     return RoundJudgement(
-        at_s, tuple(endpoints), pooled_tail, pooled_errors, family, alpha, pooled_slower,
-        control_shift, frozenset(critical),
+        at_s, tuple(endpoints), pooled_tail, pooled_errors, family, alpha, within,
+        pooled_slower, control_shift, frozenset(critical),
     )  # fmt: skip
 
 
@@ -235,7 +248,9 @@ def _until(p: Pairs, at_s: float) -> Pairs:
     )  # fmt: skip
 
 
-def _shift(p: Pairs, tol: Tolerances, alpha: float) -> ShiftState:
+def _shift(p: Pairs, tol: Tolerances, alpha: float, alpha_within: float) -> ShiftState:
+    """``alpha``: the level of the test from below (slower); ``alpha_within``: of the tests
+    from above (within tolerance, faster)."""
     ok = p.both_succeeded
     cand, ref = p.candidate_ms[ok], p.reference_ms[ok]
     n = int(cand.shape[0])
@@ -248,9 +263,9 @@ def _shift(p: Pairs, tol: Tolerances, alpha: float) -> ShiftState:
 
     margin = math.log(tol.median_ratio)
     slower = betting_test(scaled(0.0), 0.0, alpha, Alternative.GREATER)
-    faster = betting_test(scaled(0.0), 0.0, alpha, Alternative.LESS)
-    within = betting_test(scaled(margin), 0.0, alpha, Alternative.LESS)
-    low, high = confidence_interval(scaled, -SHIFT_CLIP, SHIFT_CLIP, alpha)
+    faster = betting_test(scaled(0.0), 0.0, alpha_within, Alternative.LESS)
+    within = betting_test(scaled(margin), 0.0, alpha_within, Alternative.LESS)
+    low, high = confidence_interval(scaled, -SHIFT_CLIP, SHIFT_CLIP, alpha, alpha_high=alpha_within)
     estimate = _location(d)
     lower, upper = math.exp(low), math.exp(high)
     return ShiftState(
@@ -263,7 +278,7 @@ def _shift(p: Pairs, tol: Tolerances, alpha: float) -> ShiftState:
         faster=faster.rejected,
         p_slower=min(1.0, math.exp(-slower.max_log_capital)),
         p_within=min(1.0, math.exp(-within.max_log_capital)),
-        pairs_needed=None if within.rejected else _pairs_needed(scaled(margin), alpha),
+        pairs_needed=None if within.rejected else _pairs_needed(scaled(margin), alpha_within),
         candidate_median_ms=float(np.median(cand)),
         reference_median_ms=float(np.median(ref)),
     )

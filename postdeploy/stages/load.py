@@ -667,9 +667,9 @@ def _pooled_finding(
     evidence = "\n".join(
         [
             state.detail,
-            f"always-valid p={state.p_value:.2g} (each test at p < {final.alpha_each:.2g}, "
-            f"{final.family_size} tests in the run); counts when the {unit} is higher by more "
-            f"than {bound:g} per pair",
+            f"always-valid p={state.p_value:.2g} (each regression test at p < "
+            f"{final.alpha_slower:.2g}, {final.family_size} tests in the run); counts when the "
+            f"{unit} is higher by more than {bound:g} per pair",
             f"largest contributions: {names}",
             f"baseline: {source}",
         ]
@@ -724,7 +724,8 @@ def _sequential_document(rounds: RoundsResult, tracks: tuple[SequentialTrack, ..
         "causes": list(rounds.causes),
         "load_seconds": rounds.duration_s,
         "family_size": final.family_size,
-        "alpha_each": final.alpha_each,
+        "alpha_slower": final.alpha_slower,
+        "alpha_within": final.alpha_within,
         "pooled": {
             name: {
                 "pairs": state.pairs, "excess": state.excess, "p_value": state.p_value,

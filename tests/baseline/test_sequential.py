@@ -112,7 +112,10 @@ def test_the_error_budget_is_split_over_every_test_of_the_run() -> None:
     pairs = synthetic_run(5, seconds=20)
     judgement = judge_round(pairs, TOL, at_s=20, round_starts=[10])
     assert judgement.family_size == family_size(10) == 42
-    assert judgement.alpha_each == pytest.approx(0.01 / 42)
+    # half the budget over the 32 tests that can claim a regression, half over the 10
+    # that can claim "within tolerance"
+    assert judgement.alpha_slower == pytest.approx(0.005 / 32)
+    assert judgement.alpha_within == pytest.approx(0.005 / 10)
 
 
 def test_the_control_request_is_judged_but_never_a_finding() -> None:
@@ -124,7 +127,7 @@ def test_the_control_request_is_judged_but_never_a_finding() -> None:
     assert judgement.control is not None
     assert judgement.control.slower
     assert judgement.endpoint("control") is None
-    assert judgement.family_size == family_size(10) + 2
+    assert judgement.family_size == family_size(10, control=True) == 44
 
 
 def test_undecided_endpoints_say_how_many_pairs_they_still_need() -> None:

@@ -24,7 +24,7 @@ def judgement(classification: Classification, slower: tuple[str, ...] = ()) -> R
         ExcessState(100), classification, critical=True, slower_metrics=slower,
     )  # fmt: skip
     return RoundJudgement(
-        10.0, (endpoint,), ExcessState(100), ExcessState(100), 42, 0.01 / 42,
+        10.0, (endpoint,), ExcessState(100), ExcessState(100), 42, 0.005 / 32, 0.005 / 10,
         critical=frozenset({"GET /api/v2/media"}),
     )  # fmt: skip
 
