@@ -246,7 +246,7 @@ def sequential_chart(tracks: Sequence[SequentialTrack]) -> SequentialChart | Non
 
     panels = []
     for index, track in enumerate(tracks):
-        top = 10.0 + index * (_S_PANEL_H + _S_GAP)
+        top = 24.0 + index * (_S_PANEL_H + _S_GAP)
 
         def y_of(ratio: float, top: float = top) -> float:
             clamped = min(high, max(low, ratio))
@@ -281,5 +281,5 @@ def sequential_chart(tracks: Sequence[SequentialTrack]) -> SequentialChart | Non
     time_ticks = tuple(
         (x_of(end * i / steps), f"{end * i / steps:.0f} s") for i in range(steps + 1)
     )
-    height = 10.0 + len(tracks) * (_S_PANEL_H + _S_GAP) + 10.0
+    height = 24.0 + len(tracks) * (_S_PANEL_H + _S_GAP) + 4.0
     return SequentialChart(tuple(panels), time_ticks, height)
