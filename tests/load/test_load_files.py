@@ -197,3 +197,40 @@ def test_sequential_profiles_are_bounded_and_consistent() -> None:
     assert (adhoc.shortest_s, adhoc.longest_s) == (10, 30)
     with pytest.raises(ConfigError, match="minimum above maximum"):
         LoadProfile("x", users=1, spawn_rate=1, duration_s=10, min_duration_s=20)
+
+
+def test_load_settings_from_the_file_and_the_flag(tmp_path: Path) -> None:
+    from postdeploy.config import load_config
+
+    path = tmp_path / "postdeploy.toml"
+    path.write_text(
+        '[load]\nmode = "fixed"\narrival_rate = 40\nmachine_ratio = 1.5\ntail_excess = 0.01\n'
+        'baseline_target = "http://127.0.0.1:9/"\n'
+    )
+    config = load_config(config_file=path, environ={})
+    assert (config.load.mode, config.load.arrival_rate) == ("fixed", 40.0)
+    assert config.load.baseline_target == "http://127.0.0.1:9"
+    assert config.load.tolerances == {"machine_ratio": 1.5, "tail_excess": 0.01}
+    flagged = load_config(
+        config_file=path, environ={}, overrides={"baseline_target": "http://127.0.0.1:8"}
+    )
+    assert flagged.load.baseline_target == "http://127.0.0.1:8"  # the flag wins
+    assert load_config(environ={}, cwd=tmp_path / "none").load.mode == "sequential"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[load]\nmode = "guess"\n', "mode"),
+        ("[load]\nmachine_ratio = 0.9\n", "machine_ratio"),
+        ("[load]\narrival_rate = -1\n", "arrival_rate"),
+        ('[load]\nbaseline_target = "ftp://old"\n', "baseline target"),
+    ],
+)
+def test_bad_load_settings_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
+    from postdeploy.config import load_config
+
+    path = tmp_path / "postdeploy.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(config_file=path, environ={})
