@@ -46,6 +46,7 @@ class LoadBaseline:
     series: dict[str, RequestSeries] = field(default_factory=dict)  # empty in version 1
     conditions: MeasuringConditions | None = None
     version: int = LOAD_BASELINE_VERSION
+    arrival_rate: float | None = None  # open loop (requests/s per side); None: closed loop
 
 
 def write_load_baseline(
@@ -57,6 +58,7 @@ def write_load_baseline(
     endpoints: dict[str, EndpointSample],
     series: dict[str, RequestSeries] | None = None,
     conditions: MeasuringConditions | None = None,
+    arrival_rate: float | None = None,
 ) -> LoadBaseline:
     """Write a baseline atomically and return it. ``series``: every request per endpoint
     (times in any origin: stored relative to the first request of the run)."""
@@ -72,6 +74,7 @@ def write_load_baseline(
         endpoints=endpoints,
         series=series,
         conditions=conditions,
+        arrival_rate=arrival_rate,
     )  # fmt: skip
     document = {
         "kind": "postdeploy-load-baseline",
@@ -82,6 +85,7 @@ def write_load_baseline(
         "target": baseline.target,
         "host": baseline.host,
         "conditions": conditions.to_dict() if conditions else None,
+        "arrival_rate": arrival_rate,
         "endpoints": {
             name: {
                 "latencies_ms": [round(v, 3) for v in _even_subsample(sample.latencies_ms)],
@@ -138,6 +142,9 @@ def read_load_baseline(path: Path, *, profile: str | None = None) -> LoadBaselin
             series=series,
             conditions=MeasuringConditions.from_dict(document.get("conditions")),
             version=int(document["version"]),
+            arrival_rate=(
+                None if document.get("arrival_rate") is None else float(document["arrival_rate"])
+            ),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BaselineError(

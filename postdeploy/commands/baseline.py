@@ -66,6 +66,7 @@ def record_load_baseline(config: Config, profile: LoadProfile) -> tuple[Path, Lo
             path, release=checked.live_version, profile=profile.name,
             target=target.url or "", endpoints=run.endpoints, series=series,
             conditions=MeasuringConditions(machine, usage.cpu_percent_mean, usage.cpu_warning),
+            arrival_rate=config.load.arrival_rate,
         )  # fmt: skip
     return path, run
 

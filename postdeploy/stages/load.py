@@ -255,7 +255,7 @@ class LoadStage:
                 rounds = run_in_rounds(process, profile, tol, pair=_paired_pairs, critical=critical)
                 source = _paired_source(reference, profile)
             elif baseline_path(profile.name).exists() or not context.embedded:
-                recorded = _recorded_for_rounds(profile)
+                recorded = _recorded_for_rounds(profile, rate)
                 now = MeasuringConditions(calibration_ms=calibration_ms())
                 process = LocustProcess(
                     context.target, profile, context.run_id, stage_dir / "current",
@@ -479,8 +479,18 @@ def _paired_source(reference: TargetSettings, profile: LoadProfile) -> str:
     )
 
 
-def _recorded_for_rounds(profile: LoadProfile) -> LoadBaseline:
+def _recorded_for_rounds(profile: LoadProfile, arrival_rate: float | None) -> LoadBaseline:
     recorded = read_load_baseline(baseline_path(profile.name), profile=profile.name)
+    if recorded.arrival_rate != arrival_rate:
+
+        def loop(rate: float | None) -> str:
+            return f"open loop at {rate:g} requests/s" if rate else "closed loop"
+
+        raise BaselineError(
+            f"{baseline_path(profile.name)} was recorded with a {loop(recorded.arrival_rate)}"
+            f" load, this run uses a {loop(arrival_rate)}: record it again with the same "
+            "[load] arrival_rate"
+        )
     if not recorded.series:
         raise BaselineError(
             f"{baseline_path(profile.name)} was recorded by an older postdeploy (baseline "
