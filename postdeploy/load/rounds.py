@@ -46,6 +46,11 @@ log = logging.getLogger(__name__)
 
 Sides = Mapping[str, Mapping[str, RequestSeries]]
 
+# A round judges what had completed a second before it: the locustfile flushes every half
+# second, so by then every request up to the cut-off is in the files, and each round sees
+# a prefix of the same sequence of pairs — one test, looked at again and again.
+SETTLE_S = 1.0
+
 
 class Outcome(StrEnum):
     REGRESSION = "regression"  # NO_GO
@@ -149,7 +154,7 @@ def run_in_rounds(
         while True:
             ended = process.wait_for(process.started_at + next_look - time.time())
             stream.read_new()
-            at = time.time()
+            at = time.time() - SETTLE_S
             judgement = judge_round(
                 pair(stream.series()), tol, at_s=at, round_starts=cut_offs,
                 critical=critical, control=CONTROL_ENDPOINT,
