@@ -50,8 +50,10 @@ import re
 import time
 from pathlib import Path
 
+import gevent
 from gevent.pool import Pool
 from locust import HttpUser, between, events, task
+from locust.runners import WorkerRunner
 
 from postdeploy.checks.sample_files import png
 
@@ -235,6 +237,28 @@ def _record(
         if time.monotonic() - _last_flush > FLUSH_EVERY_S:
             _flush_samples()
             _last_flush = time.monotonic()
+
+
+STOP_FILE = "stop"  # created in the samples directory by the load stage: end the run now
+
+
+@events.init.add_listener
+def _watch_for_stop(environment: object, **_: object) -> None:
+    """The load stage ends a run it has decided by creating ``stop``: the run then ends as
+    if its ``--run-time`` were over (users stop, delete their uploads, reports are
+    written). Workers follow their master."""
+    directory = os.environ.get("POSTDEPLOY_SAMPLES_DIR")
+    runner = getattr(environment, "runner", None)
+    if not directory or runner is None or isinstance(runner, WorkerRunner):
+        return
+
+    def watch() -> None:
+        flag = Path(directory) / STOP_FILE
+        while not flag.exists():
+            gevent.sleep(0.2)
+        runner.quit()
+
+    gevent.spawn(watch)
 
 
 @events.usage_monitor.add_listener

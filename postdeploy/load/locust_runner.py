@@ -32,6 +32,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LOCUSTFILE = PROJECT_ROOT / "load" / "locustfile.py"
+STOP_FILE = "stop"  # the locustfile's STOP_FILE: created to end a run early
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +140,13 @@ class LocustProcess:
     """Locust headless in its own process, for at most ``run_time_s`` seconds.
 
     ``with`` starts it; :meth:`wait` lets it run to its end, :meth:`wait_for` waits at most
-    some seconds (returning early if it ended), :meth:`stop` ends it early the way Ctrl-C
-    would (SIGINT: Locust stops its users — they delete what they uploaded — and writes
-    its reports, the HTML one too, which SIGTERM would skip). Leaving the block stops it if
-    it still runs.
+    some seconds (returning early if it ended), :meth:`stop` ends it early: it creates the
+    ``stop`` file the locustfile watches for, and the run ends as if its run time were over
+    (users stop and delete what they uploaded, every report is written). A signal was the
+    first design: SIGTERM skips the HTML report, and SIGINT reaches whichever greenlet runs
+    at that moment — on a busy machine Locust sometimes never noticed. Only when the file
+    is not heeded does it fall back to SIGINT, then to killing. Leaving the block stops it
+    if it still runs.
     """
 
     def __init__(
@@ -189,8 +193,9 @@ class LocustProcess:
     def __enter__(self) -> LocustProcess:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.samples_dir.mkdir(exist_ok=True)
-        for stale in [*self.samples_dir.glob("samples-*.tsv"), *self.samples_dir.glob("meta-*")]:
-            stale.unlink()
+        stale = [*self.samples_dir.glob("samples-*.tsv"), *self.samples_dir.glob("meta-*")]
+        for path in [*stale, self.samples_dir / STOP_FILE]:
+            path.unlink(missing_ok=True)
         log.info("load: %s users for at most %s s against %s", self._users, self.run_time_s,
                  self._target_url)  # fmt: skip
         self._output = (self.out_dir / "locust.log").open("wb")
@@ -241,10 +246,12 @@ class LocustProcess:
     def stop(self) -> None:
         """End the run now, gracefully; raise :class:`StageCrashed` if Locust failed."""
         if self.running:
-            self._popen.send_signal(signal.SIGINT)
+            (self.samples_dir / STOP_FILE).touch()
             if not self.wait_for(self.stop_timeout_s + 30):
-                self.kill()
-                raise StageCrashed("load: Locust did not stop when asked to")
+                self._popen.send_signal(signal.SIGINT)
+                if not self.wait_for(15):
+                    self.kill()
+                    raise StageCrashed("load: Locust did not stop when asked to")
         self.check()
 
     def kill(self) -> None:

@@ -596,7 +596,9 @@ def _sequential_result(
                     message=f"not decided: the run stopped at {duration:.0f} s on a "
                     f"regression ({check.message})",
                 )
-                if check.outcome is CheckOutcome.ERROR else check
+                if check.outcome in (CheckOutcome.ERROR, CheckOutcome.SKIPPED)
+                and check.message.startswith("no data")
+                else check
                 for check in checks
             ]  # fmt: skip
         if findings:
