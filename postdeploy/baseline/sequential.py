@@ -27,11 +27,15 @@ candidate and one of the reference, of one endpoint:
   - otherwise undecided: more pairs are needed (an estimate of how many is given).
 
 * **tail, by magnitude** (issue 23 §3). Each request scores how far it lies above the tail
-  threshold ``T`` — the ``tail_quantile`` (p99) of both sides' requests *before this
+  threshold ``T`` — the ``tail_quantile`` (p99) of the *reference's* requests *before this
   round*, so it is fixed before the round's data are seen and the same for both members
   of a pair: ``min(1, log(x / T) / log 10)``, 0 at or below ``T``, 1 from ten times ``T``
-  on. The pair's score difference has mean 0 when nothing changed; a release that makes 1
-  request in 100 take seconds adds about 0.01 per pair, however few land on one endpoint.
+  on. (Not the quantile of both sides: a candidate whose slowest 2 % are slow would lift
+  a pooled p99 into its own slow requests and score them near 0. Fixing ``T`` before the
+  round is what keeps the pair's members exchangeable; which side's past it comes from
+  does not matter for that.) The pair's score difference has mean 0 when nothing changed;
+  a release that makes 1 request in 100 take seconds adds about 0.01 per pair, however
+  few land on one endpoint.
   Tested per endpoint and **pooled over all endpoints** (one stream of pairs in time
   order), slower when the test rejects and the estimated excess is at least
   ``tail_excess``.
@@ -314,7 +318,8 @@ def _tail_scores(
     p: Pairs, boundaries: Sequence[float], tol: Tolerances
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pair completion times and tail scores (candidate, reference) of the pairs that have
-    a threshold: pairs of round ``j`` use the pooled quantile of the pairs before it."""
+    a threshold: pairs of round ``j`` use the reference's quantile over the pairs before
+    it."""
     ok = p.both_succeeded
     times, cand, ref = p.times_s[ok], p.candidate_ms[ok], p.reference_ms[ok]
     segment = np.searchsorted(np.asarray(boundaries), times, side="left")
@@ -324,12 +329,11 @@ def _tail_scores(
         members = segment == j
         if not members.any():
             continue
-        before = times <= boundaries[j - 1]
-        pooled = np.concatenate([cand[before], ref[before]])
-        if pooled.size < needed:
+        before = ref[times <= boundaries[j - 1]]
+        if before.size < needed:
             continue
-        q = min(tol.tail_quantile, 1.0 - tol.min_tail_exceedances / pooled.size)
-        threshold = max(float(np.quantile(pooled, q)), FLOOR_MS)
+        q = min(tol.tail_quantile, 1.0 - tol.min_tail_exceedances / before.size)
+        threshold = max(float(np.quantile(before, q)), FLOOR_MS)
         keep_t.append(times[members])
         keep_c.append(_score(cand[members], threshold))
         keep_r.append(_score(ref[members], threshold))
@@ -351,7 +355,7 @@ def _tail_detail(cand: np.ndarray, ref: np.ndarray) -> str:
     far_r = float(np.mean(ref >= 1.0))
     return (
         f"tail score {cand.mean():.4f} vs {ref.mean():.4f} over {cand.size} pairs; "
-        f"{far_c:.2%} vs {far_r:.2%} of requests at 10x the p99 of both sides or more"
+        f"{far_c:.2%} vs {far_r:.2%} of requests at 10x the reference's p99 or more"
     )
 
 
