@@ -110,14 +110,14 @@ def test_recorded_baseline_catches_errors_and_slowness_but_not_a_slower_machine(
     assert (run_dir / "stages" / "load" / "current" / "locust.html").exists()
     assert "Load judged in rounds" in (run_dir / "report.html").read_text()
 
-    slow = verify("slow_list:0.05")
+    slow = verify("slow_list:0.3")  # clear on any machine: lists 300 ms slower
     assert slow.exit_code == 1, slow.stdout + slow.stderr
     assert any("slower than the last good release" in r["title"] for r in slow.verdict["reasons"])
 
     # the same fault, but the recording says the machine was ten times faster then
     recorded["conditions"]["calibration_ms"] /= 10
     path.write_text(json.dumps(recorded))
-    excused = verify("slow_list:0.05")
+    excused = verify("slow_list:0.3")
     assert excused.exit_code == 2, excused.stdout + excused.stderr
     assert excused.verdict["reasons"] == []
     whys = " ".join(item["why"] for item in excused.verdict["not_checked"])
@@ -161,8 +161,9 @@ def test_the_previous_release_can_be_loaded_beside_the_new_one(
 
 def test_the_fixed_judge_is_still_there(run_cli, base_env, tmp_path: Path) -> None:
     (tmp_path / "postdeploy.toml").write_text('[load]\nmode = "fixed"\n')
-    # two servers and one paired Locust run for a fixed 30 s: enough samples per endpoint
-    env = base_env(UNIMEDIA_FAULTS="error_rate:0.3", POSTDEPLOY_LOAD_PROFILE="10u30s")
+    # the fixed judge needs its samples within its fixed duration, however busy the
+    # machine: two servers and one paired Locust run for 45 s
+    env = base_env(UNIMEDIA_FAULTS="error_rate:0.3", POSTDEPLOY_LOAD_PROFILE="10u45s")
     result = run_cli("verify", "--stages", "load", env=env, cwd=tmp_path)
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "error_rate: high" in result.verdict["reasons"][0]["evidence"]
