@@ -16,6 +16,12 @@ milliseconds longer, and judged twice:
 
 Unimedia's ``slow_tail`` fault plants the same thing on the server (sizes fixed at 1.5 s);
 this replay varies the size too. Prints the detection rate per cell. Not a test.
+
+``--synthetic N`` replays N *modelled* clean runs instead (seeded): the locustfile's mix at
+the rate the quick profile reaches on a quiet machine (about 48 requests/s a side),
+lognormal latencies with a median of 15 ms and a log-spread of 0.4, as measured there.
+A model, labelled as such wherever its figures are quoted; the replay of real runs is the
+measurement.
 """
 
 from __future__ import annotations
@@ -93,14 +99,42 @@ def fixed_caught(candidate: dict, reference: dict, start: float, tol: Tolerances
     return False
 
 
+# the locustfile's task weights, and what a quick run on a quiet machine reaches
+WEIGHTS = {
+    "GET /api/v2/media": 5, "GET /api/v2/media?kind": 2, "GET /api/v2/media/{id}": 4,
+    "GET /api/v2/media/{id}/content": 3, "GET /api/v2/media/{id}/content [range]": 1,
+    "POST /api/v2/media": 2, "DELETE /api/v2/media/{id}": 2, "GET /api/v1/images": 2,
+    "GET /api/v1/videos": 1, "GET /api/v1/documents": 1, "GET /healthz [control]": 4,
+}  # fmt: skip
+QUIET_RPS_PER_SIDE = 48.0
+
+
+def modelled_run(seed: int, seconds: float = 180.0) -> dict:
+    rng = np.random.default_rng(seed)
+    total = sum(WEIGHTS.values())
+    run: dict[str, dict[str, RequestSeries]] = {"candidate": {}, "reference": {}}
+    for side in run:
+        for name, weight in WEIGHTS.items():
+            n = int(QUIET_RPS_PER_SIDE * weight / total * seconds)
+            times = np.sort(rng.uniform(0, seconds, n))
+            ms = rng.lognormal(np.log(15.0), 0.4, n)
+            run[side][name] = RequestSeries.of(times, ms, np.zeros(n, bool))
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("samples", nargs="+", type=Path)
+    parser.add_argument("samples", nargs="*", type=Path)
+    parser.add_argument("--synthetic", type=int, default=0, help="modelled runs instead")
     args = parser.parse_args()
     tol = Tolerances()
-    runs = [sides_of(path) for path in args.samples]
-    runs = [run for run in runs if "candidate" in run and "reference" in run]
-    print(f"{len(runs)} clean paired runs replayed")
+    if args.synthetic:
+        runs = [modelled_run(seed) for seed in range(args.synthetic)]
+        print(f"{len(runs)} MODELLED clean paired runs (not measurements)")
+    else:
+        runs = [sides_of(path) for path in args.samples]
+        runs = [run for run in runs if "candidate" in run and "reference" in run]
+        print(f"{len(runs)} clean paired runs replayed")
     print(f"{'fraction':>8} {'size ms':>8} {'sequential':>11} {'fixed 90 s':>11}")
     for fraction in (0.0, *FRACTIONS):
         for size in SIZES_MS if fraction else (0.0,):
