@@ -23,17 +23,37 @@ user works against that reference release instead of ``--host``, in the same pro
 at the same moments, and each sample says which side it came from. Whatever slows the
 load generator or the machine then slows both sides alike instead of passing for a
 regression (Locust's own statistics mix the two sides; the samples keep them apart).
+
+Samples are flushed while the run goes on (at most half a second late), each with the time
+it completed, so the load stage can judge the run in rounds and stop it as soon as it is
+decided (``docs/load.md``). At the end every process also writes ``meta-<pid>.json``: its
+own CPU use as Locust's usage monitor saw it, and whether Locust warned that its CPU was
+above 90 % — a saturated load generator measures itself, not the server.
+
+``GET /healthz [control]`` is the *control* request: its cost does not depend on the
+release, so when it is slower than in a recorded baseline, the machine is (issue 23).
+
+With ``POSTDEPLOY_ARRIVAL_RATE`` (requests per second, per side) the load is *open loop*:
+requests start at Poisson arrival times whether or not earlier ones have answered, so a
+slower release meets the same offered load instead of a politely waiting client. Each
+simulated user then keeps at most ``OPEN_LOOP_IN_FLIGHT`` requests in flight (beyond that
+an arrival waits: the traffic stays bounded).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
 import re
+import time
 from pathlib import Path
 
+import gevent
+from gevent.pool import Pool
 from locust import HttpUser, between, events, task
+from locust.runners import WorkerRunner
 
 from postdeploy.checks.sample_files import png
 
@@ -56,7 +76,10 @@ def _accounts() -> list[tuple[str, str]]:
 
 _ACCOUNTS = itertools.cycle(_accounts() or [("alice", "")])
 REFERENCE_HOST = os.environ.get("POSTDEPLOY_REFERENCE_HOST") or None
-_SIDES = itertools.cycle(("candidate", "reference") if REFERENCE_HOST else ("candidate",))
+_SIDE_NAMES = ("candidate", "reference") if REFERENCE_HOST else ("candidate",)
+_SIDES = itertools.cycle(_SIDE_NAMES)
+ARRIVAL_RATE = float(os.environ.get("POSTDEPLOY_ARRIVAL_RATE") or 0)
+OPEN_LOOP_IN_FLIGHT = 20
 
 
 class MediaUser(HttpUser):
@@ -155,10 +178,46 @@ class MediaUser(HttpUser):
         self.client.get("/api/v1/documents", params={"offset": 0, "limit": 20},
                         name="GET /api/v1/documents")  # fmt: skip
 
+    @task(4)  # enough of them to be decided before the endpoints it vouches for
+    def control(self) -> None:
+        """Costs the same in every release: the yardstick for the machine's speed."""
+        self.client.get("/healthz", name="GET /healthz [control]")
+
+
+if ARRIVAL_RATE > 0:
+
+    class ArrivalUser(MediaUser):
+        """Open loop: each user starts its share of the arrivals at exponential intervals
+        and does not wait for the answers (up to ``OPEN_LOOP_IN_FLIGHT`` in flight)."""
+
+        def __init__(self, environment: object) -> None:
+            super().__init__(environment)
+            users = max(1, getattr(environment.parsed_options, "num_users", 1) or 1)
+            self.rate = ARRIVAL_RATE * len(_SIDE_NAMES) / users
+            self.pool = Pool(OPEN_LOOP_IN_FLIGHT)
+            self.closed_loop_tasks = list(MediaUser.tasks)
+
+        def wait_time(self) -> float:
+            return random.expovariate(self.rate)
+
+        def arrive(self) -> None:
+            self.pool.spawn(random.choice(self.closed_loop_tasks), self)
+
+        def on_stop(self) -> None:
+            self.pool.join(timeout=5)
+            super().on_stop()
+
+    ArrivalUser.tasks = [ArrivalUser.arrive]
+    MediaUser.abstract = True  # only the open-loop user runs
+
 
 # --- every sample, for the judge ---------------------------------------------------------
 
 _samples: list[str] = []
+_last_flush = time.monotonic()
+FLUSH_EVERY_S = 0.5
+_cpu_usage: list[float] = []
+_started = time.monotonic()
 
 
 @events.request.add_listener
@@ -170,17 +229,63 @@ def _record(
     context: dict | None = None,
     **_: object,
 ) -> None:
+    global _last_flush
     if os.environ.get("POSTDEPLOY_SAMPLES_DIR"):
         side = (context or {}).get("side", "candidate")
         failed = 0 if exception is None else 1
-        _samples.append(f"{name}\t{response_time:.3f}\t{failed}\t{side}\n")
+        _samples.append(f"{name}\t{response_time:.3f}\t{failed}\t{side}\t{time.time():.3f}\n")
+        if time.monotonic() - _last_flush > FLUSH_EVERY_S:
+            _flush_samples()
+            _last_flush = time.monotonic()
 
 
-@events.quitting.add_listener
-def _flush(**_: object) -> None:
+STOP_FILE = "stop"  # created in the samples directory by the load stage: end the run now
+
+
+@events.init.add_listener
+def _watch_for_stop(environment: object, **_: object) -> None:
+    """The load stage ends a run it has decided by creating ``stop``: the run then ends as
+    if its ``--run-time`` were over (users stop, delete their uploads, reports are
+    written). Workers follow their master."""
+    directory = os.environ.get("POSTDEPLOY_SAMPLES_DIR")
+    runner = getattr(environment, "runner", None)
+    if not directory or runner is None or isinstance(runner, WorkerRunner):
+        return
+
+    def watch() -> None:
+        flag = Path(directory) / STOP_FILE
+        while not flag.exists():
+            gevent.sleep(0.2)
+        runner.quit()
+
+    gevent.spawn(watch)
+
+
+@events.usage_monitor.add_listener
+def _usage(cpu_usage: float, **_: object) -> None:
+    _cpu_usage.append(float(cpu_usage))
+
+
+def _flush_samples() -> None:
     directory = os.environ.get("POSTDEPLOY_SAMPLES_DIR")
     if directory and _samples:
         path = Path(directory) / f"samples-{os.getpid()}.tsv"
         with path.open("a", encoding="utf-8") as out:
             out.writelines(_samples)
         _samples.clear()
+
+
+@events.quitting.add_listener
+def _flush(environment: object = None, **_: object) -> None:
+    _flush_samples()
+    directory = os.environ.get("POSTDEPLOY_SAMPLES_DIR")
+    if directory:
+        runner = getattr(environment, "runner", None)
+        meta = {
+            "cpu_warning": bool(getattr(runner, "cpu_warning_emitted", False)),
+            "cpu_percent_mean": sum(_cpu_usage) / len(_cpu_usage) if _cpu_usage else None,
+            "cpu_percent_max": max(_cpu_usage) if _cpu_usage else None,
+            "process_cpu_s": time.process_time(),
+            "wall_s": time.monotonic() - _started,
+        }
+        (Path(directory) / f"meta-{os.getpid()}.json").write_text(json.dumps(meta))

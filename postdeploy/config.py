@@ -189,6 +189,14 @@ class LoadSettings:
     profile: str | None = None  # None: quick on the embedded target, standard on a real one
     critical_endpoints: tuple[str, ...] | None = None  # None: the stage's default set
     tolerances: Mapping[str, float] = field(default_factory=dict)
+    # "sequential": judged in rounds, stops when decided (issue 23); "fixed": one test after
+    # the profile's fixed duration (the judge before issue 23)
+    mode: Literal["sequential", "fixed"] = "sequential"
+    # open loop: requests per second per side at Poisson arrival times; None: closed loop
+    arrival_rate: float | None = None
+    # the previous release, still running: loaded together with the target in one paired
+    # run instead of comparing with a recorded baseline (--baseline-target)
+    baseline_target: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,6 +428,11 @@ class _LoadModel(_Strict):
     min_samples: int | None = Field(default=None, ge=10, le=100_000)
     min_tail_exceedances: int | None = Field(default=None, ge=1, le=1000)
     power: float | None = Field(default=None, ge=0.5, lt=1)
+    tail_excess: float | None = Field(default=None, gt=0, le=0.2)
+    machine_ratio: float | None = Field(default=None, gt=1, le=3)
+    mode: Literal["sequential", "fixed"] = "sequential"
+    arrival_rate: float | None = Field(default=None, gt=0, le=5000)
+    baseline_target: str | None = None
 
 
 _DURATION_TEXT = r"^\d+(\.\d+)?(ms|s|m|h|d)$"
@@ -490,7 +503,8 @@ def load_config(
     """Build the run's :class:`Config`: file, then environment, then ``overrides`` (flags).
 
     ``overrides`` keys: url, profile, stages, report_dir, expected_version, timeout_s,
-    zap_active_scan, active_scan (ZAP's and Wapiti's), max_scan_time_s, load_profile, dry_run.
+    zap_active_scan, active_scan (ZAP's and Wapiti's), max_scan_time_s, load_profile, dry_run,
+    baseline_target.
     Raises :class:`ConfigError` with a one-line message on any invalid input.
     """
     env = dict(os.environ if environ is None else environ)
@@ -555,7 +569,9 @@ def load_config(
         config_file=path,
         browser_path=Path(browser) if browser else _relative_to(model.browser.path, base_dir),
         load=_load_settings(
-            model.load, flags.get("load_profile") or env.get("POSTDEPLOY_LOAD_PROFILE")
+            model.load,
+            flags.get("load_profile") or env.get("POSTDEPLOY_LOAD_PROFILE"),
+            flags.get("baseline_target"),
         ),
         baseline_dir=_path_setting(
             env.get("POSTDEPLOY_BASELINE_DIR"), model.run.baseline_dir, here, here
@@ -698,13 +714,20 @@ def _list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def _load_settings(model: _LoadModel, profile: str | None) -> LoadSettings:
-    knobs = model.model_dump(exclude={"profile", "critical_endpoints"}, exclude_none=True)
+def _load_settings(
+    model: _LoadModel, profile: str | None, baseline_target: str | None = None
+) -> LoadSettings:
+    settings = {"profile", "critical_endpoints", "mode", "arrival_rate", "baseline_target"}
+    knobs = model.model_dump(exclude=settings, exclude_none=True)
     critical = model.critical_endpoints
+    reference = baseline_target or model.baseline_target
     return LoadSettings(
         profile=profile or model.profile,
         critical_endpoints=tuple(critical) if critical is not None else None,
         tolerances=knobs,
+        mode=model.mode,
+        arrival_rate=model.arrival_rate,
+        baseline_target=_validated_url(reference, "baseline target") if reference else None,
     )
 
 

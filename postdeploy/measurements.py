@@ -14,6 +14,9 @@ Who fills what (see ``docs/reports.md``):
   evaluation), healthy or naming the trigger that fired;
 * ``slo``: the watch, one :class:`SloPoint` per SLO and evaluation: the error budget's burn
   rate and what is left of it, drawn on the timeline's time axis.
+* ``sequential``: the load stage judged in rounds (issue 23), one :class:`SequentialTrack`
+  per critical endpoint: the slowdown's estimate and confidence bounds after each round,
+  and when the endpoint was decided.
 
 Plain frozen values with ``to_dict``/``from_dict``: they cross the pytest subprocess
 boundary as JSON and appear in ``verdict.json`` under ``stages[].charts``.
@@ -25,7 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Charts", "EndpointLatency", "SloPoint", "TimelinePoint"]
+__all__ = [
+    "Charts", "EndpointLatency", "RoundPoint", "SequentialTrack", "SloPoint", "TimelinePoint",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,64 @@ class SloPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class RoundPoint:
+    """After one round: seconds into the load, the slowdown's estimate (candidate /
+    baseline, 1.0 = unchanged) and its confidence bounds."""
+
+    at_s: float
+    estimate: float
+    lower: float
+    upper: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at_s": round(self.at_s, 2),
+            "estimate": self.estimate,
+            "lower": self.lower,
+            "upper": self.upper,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RoundPoint:
+        return cls(
+            float(data["at_s"]), float(data["estimate"]), float(data["lower"]),
+            float(data["upper"]),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialTrack:
+    """One endpoint's path through the rounds. ``tolerance``: the ratio it had to stay
+    under; ``decision``: "within tolerance", "worse", "faster" or "undecided"."""
+
+    endpoint: str
+    tolerance: float
+    points: tuple[RoundPoint, ...]
+    decided_at_s: float | None = None
+    decision: str = "undecided"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "tolerance": self.tolerance,
+            "points": [point.to_dict() for point in self.points],
+            "decided_at_s": self.decided_at_s,
+            "decision": self.decision,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SequentialTrack:
+        decided = data.get("decided_at_s")
+        return cls(
+            endpoint=data["endpoint"],
+            tolerance=float(data["tolerance"]),
+            points=tuple(RoundPoint.from_dict(item) for item in data.get("points", [])),
+            decided_at_s=None if decided is None else float(decided),
+            decision=data.get("decision", "undecided"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Charts:
     """Chartable measurements of one stage; empty by default (nothing is drawn)."""
 
@@ -136,17 +199,21 @@ class Charts:
     timeline: tuple[TimelinePoint, ...] = ()
     timeline_unit: str = ""
     slo: tuple[SloPoint, ...] = ()
+    sequential: tuple[SequentialTrack, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.latency or self.timeline or self.slo)
+        return bool(self.latency or self.timeline or self.slo or self.sequential)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "latency": [item.to_dict() for item in self.latency],
             "timeline": [item.to_dict() for item in self.timeline],
             "timeline_unit": self.timeline_unit,
             "slo": [item.to_dict() for item in self.slo],
         }
+        if self.sequential:
+            out["sequential"] = [item.to_dict() for item in self.sequential]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Charts:
@@ -156,4 +223,7 @@ class Charts:
             timeline=tuple(TimelinePoint.from_dict(item) for item in data.get("timeline", [])),
             timeline_unit=data.get("timeline_unit", ""),
             slo=tuple(SloPoint.from_dict(item) for item in data.get("slo", [])),
+            sequential=tuple(
+                SequentialTrack.from_dict(item) for item in data.get("sequential", [])
+            ),
         )

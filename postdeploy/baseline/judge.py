@@ -54,6 +54,7 @@ __all__ = [
     "judge_tail",
     "mwu_samples_needed",
     "score",
+    "summarize",
 ]
 
 
@@ -92,6 +93,13 @@ class Tolerances:
     min_samples: int = 30
     min_tail_exceedances: int = 5
     power: float = 0.80
+    # the sequential judge's tail (issue 23): the mean excess tail score that counts — 0.002
+    # is one request in 500 at ten times the p99, or one in 200 at 2.5 times
+    tail_excess: float = 0.002
+    # against a recorded baseline: how much slower or faster the machine may be than when
+    # the baseline was recorded (control request, calibration workload) before its
+    # latencies no longer compare (issue 23 §1b)
+    machine_ratio: float = 1.25
     source: str = "defaults"
 
     @property
@@ -286,7 +294,7 @@ def judge_endpoint(
         overall = Classification.PASS
     return EndpointJudgement(
         name, overall, metrics, critical,
-        summary=_summary(baseline, current),
+        summary=summarize(baseline, current),
     )  # fmt: skip
 
 
@@ -329,7 +337,9 @@ def mwu_samples_needed(
     return max(2, math.ceil(total / 2))
 
 
-def _summary(baseline: EndpointSample, current: EndpointSample) -> dict[str, float]:
+def summarize(baseline: EndpointSample, current: EndpointSample) -> dict[str, float]:
+    """The figures a report shows for one endpoint: p50/p95/p99, requests, error rate and
+    throughput of both sides."""
     out: dict[str, float] = {}
     for label, sample in (("baseline", baseline), ("current", current)):
         values = np.asarray(sample.latencies_ms, dtype=float)

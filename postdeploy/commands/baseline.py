@@ -16,12 +16,15 @@ from pathlib import Path
 import click
 
 from postdeploy.baseline.calibrate import propose_tolerances, write_tolerances
+from postdeploy.baseline.conditions import MeasuringConditions, calibration_ms
 from postdeploy.baseline.judge import Tolerances
 from postdeploy.baseline.store import write_load_baseline
 from postdeploy.commands.common import one_line_errors, setup_logging
 from postdeploy.config import Config, TargetSettings, load_config
-from postdeploy.load.locust_runner import LoadRun, run_locust
+from postdeploy.errors import StageCrashed
+from postdeploy.load.locust_runner import LoadRun, LocustProcess, run_locust
 from postdeploy.load.profiles import LoadProfile
+from postdeploy.load.samples import SampleStream, as_sample
 from postdeploy.runid import new_run_id
 from postdeploy.stages.load import baseline_path, chosen_profile, tolerances_path
 from postdeploy.target.access import preflight
@@ -31,18 +34,40 @@ __all__ = ["Calibration", "baseline", "calibrate_load", "record_load_baseline"]
 
 
 def record_load_baseline(config: Config, profile: LoadProfile) -> tuple[Path, LoadRun]:
-    """Load the (known-good) target with ``profile`` and save what it measured."""
+    """Load the (known-good) target with ``profile`` and save what it measured: every
+    request in order, and how fast the machine was (issue 23 §1b).
+
+    It loads for the profile's *longest* duration, the sequential judge's maximum, so a
+    run that needs every round still finds a recorded partner for each request."""
+    seconds = profile.longest_s
     with tempfile.TemporaryDirectory(prefix="postdeploy-baseline-") as scratch:
         with _started(config, Path(scratch)) as target:
             checked = preflight(target)
-            run = run_locust(
-                target, profile, new_run_id(), Path(scratch) / "load",
-                environment=config.environment,
+            machine = calibration_ms()
+            process = LocustProcess(
+                target, profile, new_run_id(), Path(scratch) / "load", users=profile.users,
+                run_time_s=seconds, arrival_rate=config.load.arrival_rate,
+                base=config.environment,
             )  # fmt: skip
+            with process:
+                process.wait()
+            stream = SampleStream(process.samples_dir)
+            stream.read_new()
+        series = stream.series().get("candidate", {})
+        if not series:
+            raise StageCrashed("baseline record: Locust recorded no requests")
+        run = LoadRun(
+            {name: as_sample(s, float(seconds)) for name, s in series.items()},
+            float(seconds),
+            process.out_dir,
+        )
+        usage = stream.usage()
         path = baseline_path(config.baseline_dir, profile.name)
         write_load_baseline(
             path, release=checked.live_version, profile=profile.name,
-            target=target.url or "", endpoints=run.endpoints,
+            target=target.url or "", endpoints=run.endpoints, series=series,
+            conditions=MeasuringConditions(machine, usage.cpu_percent_mean, usage.cpu_warning),
+            arrival_rate=config.load.arrival_rate,
         )  # fmt: skip
     return path, run
 

@@ -65,6 +65,12 @@ __all__ = ["load", "verify"]
     metavar="SECONDS",
     help="Bound on the whole Wapiti scan (default 300).",
 )
+@click.option(
+    "--baseline-target",
+    metavar="URL",
+    help="The previous release, still running: load it together with the target (paired) "
+    "instead of comparing with a recorded load baseline.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 @click.option("--load-profile", help="The load stage's profile: quick, standard or soak.")
@@ -82,6 +88,7 @@ def verify(
     verbose: bool,
     debug: bool,
     load_profile: str | None = None,
+    baseline_target: str | None = None,
     gating: Gating | None = None,
 ) -> None:
     """Verify a deployed release and gate it."""
@@ -104,6 +111,7 @@ def verify(
                 "load_profile": load_profile,
                 "dry_run": gating.dry_run,
                 "active_scan": active_scan, "max_scan_time_s": max_scan_time_s,
+                "baseline_target": baseline_target,
             },
         )  # fmt: skip
         outcome = run(config, stages=gating.extra_stages())
@@ -146,6 +154,9 @@ def unchecked(
 @click.option("--load-profile", help="quick, standard or soak (default: quick when embedded).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path))
 @click.option("--report-dir", type=click.Path(path_type=Path))
+@click.option(
+    "--baseline-target", metavar="URL", help="The previous release, still running (paired)."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 @click.pass_context
 def load(
@@ -154,6 +165,7 @@ def load(
     load_profile: str | None,
     config_file: Path | None,
     report_dir: Path | None,
+    baseline_target: str | None,
     debug: bool,
 ) -> None:
     """Run the load stage alone: Locust load judged against the baseline."""
@@ -161,4 +173,5 @@ def load(
         verify, url=url, profile="full", stages="load", config_file=config_file,
         report_dir=report_dir, expected_version=None, timeout_s=None, verbose=True, debug=debug,
         load_profile=load_profile,
+        baseline_target=baseline_target,
     )  # fmt: skip

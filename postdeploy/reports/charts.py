@@ -13,17 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from postdeploy.findings import Finding, RollbackTrigger
-from postdeploy.measurements import EndpointLatency, SloPoint, TimelinePoint
+from postdeploy.measurements import EndpointLatency, SequentialTrack, SloPoint, TimelinePoint
 from postdeploy.reports.wording import TRIGGER_NAME
 
 __all__ = [
     "BarRow",
     "LatencyChart",
+    "SequentialChart",
     "SloChart",
     "TimelineChart",
     "findings_by_trigger",
     "latency_chart",
     "nice_ceiling",
+    "sequential_chart",
     "slo_chart",
     "timeline_chart",
 ]
@@ -285,3 +287,93 @@ def slo_chart(points: Sequence[SloPoint]) -> SloChart | None:
         time_ticks=ticks,
         start=start,
     )
+
+
+# --- the load stage's rounds (issue 23) ----------------------------------------------------
+
+_S_LEFT, _S_RIGHT = 60.0, WIDTH - 20.0
+_S_PANEL_H, _S_GAP = 90.0, 34.0
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialPanel:
+    """One endpoint: the confidence band and the estimate over time, on a log scale."""
+
+    endpoint: str
+    top: float
+    band: str  # polygon points "x,y …"
+    line: str  # polyline points
+    one_y: float  # "unchanged" (x1.0)
+    tolerance_y: float
+    tolerance: float
+    decided_x: float | None
+    decision: str
+    last_estimate: float
+    last_lower: float
+    last_upper: float
+    y_ticks: tuple[tuple[float, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialChart:
+    panels: tuple[SequentialPanel, ...]
+    time_ticks: tuple[tuple[float, str], ...]
+    height: float
+
+
+def sequential_chart(tracks: Sequence[SequentialTrack]) -> SequentialChart | None:
+    """Small multiples: per endpoint, how the slowdown's estimate and confidence bounds
+    narrowed round by round, the tolerance it had to stay under, and when it was decided.
+    Ratios on a log scale (x0.5 and x2 equally far from x1); ``None`` without data."""
+    tracks = [track for track in tracks if track.points]
+    if not tracks:
+        return None
+    end = max(point.at_s for track in tracks for point in track.points) or 1.0
+    lows = [point.lower for track in tracks for point in track.points]
+    highs = [point.upper for track in tracks for point in track.points]
+    low = max(0.25, min(0.8, *lows))
+    high = min(4.0, max(1.3, max(track.tolerance for track in tracks) * 1.1, *highs))
+    span = math.log(high) - math.log(low)
+
+    def x_of(at_s: float) -> float:
+        return _S_LEFT + (_S_RIGHT - _S_LEFT) * at_s / end
+
+    panels = []
+    for index, track in enumerate(tracks):
+        top = 24.0 + index * (_S_PANEL_H + _S_GAP)
+
+        def y_of(ratio: float, top: float = top) -> float:
+            clamped = min(high, max(low, ratio))
+            return top + _S_PANEL_H * (math.log(high) - math.log(clamped)) / span
+
+        upper = [f"{x_of(p.at_s):.1f},{y_of(p.upper):.1f}" for p in track.points]
+        lower = [f"{x_of(p.at_s):.1f},{y_of(p.lower):.1f}" for p in reversed(track.points)]
+        ticks = tuple(
+            (y_of(value), f"x{value:g}")
+            for value in (0.5, 1.0, 1.5, 2.0, 3.0)
+            if low <= value <= high
+        )
+        last = track.points[-1]
+        panels.append(
+            SequentialPanel(
+                endpoint=track.endpoint,
+                top=top,
+                band=" ".join(upper + lower),
+                line=" ".join(f"{x_of(p.at_s):.1f},{y_of(p.estimate):.1f}" for p in track.points),
+                one_y=y_of(1.0),
+                tolerance_y=y_of(track.tolerance),
+                tolerance=track.tolerance,
+                decided_x=None if track.decided_at_s is None else x_of(track.decided_at_s),
+                decision=track.decision,
+                last_estimate=last.estimate,
+                last_lower=last.lower,
+                last_upper=last.upper,
+                y_ticks=ticks,
+            )
+        )
+    steps = 4
+    time_ticks = tuple(
+        (x_of(end * i / steps), f"{end * i / steps:.0f} s") for i in range(steps + 1)
+    )
+    height = 24.0 + len(tracks) * (_S_PANEL_H + _S_GAP) + 4.0
+    return SequentialChart(tuple(panels), time_ticks, height)

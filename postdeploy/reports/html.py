@@ -84,6 +84,7 @@ def _context(verdict: Verdict) -> dict[str, Any]:
             charts.latency_chart(stage.charts.latency),
             charts.timeline_chart(stage.charts.timeline, stage.charts.timeline_unit),
             charts.slo_chart(stage.charts.slo),
+            charts.sequential_chart(stage.charts.sequential),
         )
         for stage in verdict.stages
         if stage.charts

@@ -23,7 +23,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["STOP_TIMEOUT_S", "die_with_parent", "run_child", "stop_children", "stop_process"]
+__all__ = [
+    "STOP_TIMEOUT_S", "die_with_parent", "release_child", "run_child", "start_child",
+    "stop_children", "stop_process",
+]  # fmt: skip
 
 STOP_TIMEOUT_S = 10.0
 #: How long an interrupted child gets to clean up (pytest teardown removes its test data).
@@ -55,28 +58,42 @@ def stop_process(
         process.wait()
 
 
+def start_child(command: Sequence[str], **popen: Any) -> subprocess.Popen[Any]:
+    """Start ``command`` in its own session, known to :func:`stop_children`, for a child
+    the caller watches itself (Locust, stopped early when the load is decided). The caller
+    waits for it and then calls :func:`release_child`. A child started while the run is
+    stopping is stopped at once."""
+    process = subprocess.Popen(  # noqa: S603 - callers pass our own interpreter and argv
+        list(command), start_new_session=True, preexec_fn=die_with_parent, **popen
+    )
+    with _lock:
+        _children.add(process)
+    if _stopping.is_set():
+        _stop_group(process, signal.SIGINT)
+    return process
+
+
+def release_child(process: subprocess.Popen[Any]) -> None:
+    """Forget a child started with :func:`start_child` once it has ended."""
+    with _lock:
+        _children.discard(process)
+
+
 def run_child(command: Sequence[str], *, timeout_s: float, **popen: Any) -> int:
     """Run ``command`` to its end (like ``subprocess.run``) and return its exit code.
 
     Raises :class:`subprocess.TimeoutExpired` after ``timeout_s``, once the child's whole
     process group is gone. A child started while the run is stopping is stopped at once.
     """
-    process = subprocess.Popen(  # noqa: S603 - callers pass our own interpreter and argv
-        list(command), start_new_session=True, preexec_fn=die_with_parent, **popen
-    )
-    with _lock:
-        _children.add(process)
+    process = start_child(command, **popen)
     try:
-        if _stopping.is_set():
-            _stop_group(process, signal.SIGINT)
         try:
             return process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             _stop_group(process, signal.SIGTERM, grace_s=STOP_TIMEOUT_S)
             raise
     finally:
-        with _lock:
-            _children.discard(process)
+        release_child(process)
 
 
 def stop_children(*, grace_s: float = INTERRUPT_GRACE_S) -> int:
