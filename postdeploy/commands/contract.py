@@ -110,6 +110,16 @@ def diff(old: Path, new: Path, output: str, fail_on: str, ignore_file: Path | No
     Exit 1 when a change at or above --fail-on is found (and not ignored), 0 when there is
     none, 2 when a file cannot be read or compared (nothing was judged: never 0 or 1).
     """
+    from postdeploy.contract.collector import collector_paused
+
+    # the whole command, not each step: every step's objects live until the command ends,
+    # and a collector switched on between steps would walk the documents again each time
+    with collector_paused():
+        _diff(old, new, output, fail_on, ignore_file)
+
+
+def _diff(old: Path, new: Path, output: str, fail_on: str, ignore_file: Path | None) -> None:
+    """:func:`diff`'s work: read, compare, filter, render; the exit code."""
     from postdeploy.contract import Level, SpecTooComplex, diff_specs, load_spec
     from postdeploy.contract.ignore import apply_ignores, read_ignore_file
     from postdeploy.contract.render import Report, render

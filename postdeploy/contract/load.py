@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from postdeploy.contract.collector import collector_paused
 from postdeploy.contract.limits import MAX_DOCUMENT_BYTES, MAX_NESTING
 from postdeploy.contract.shape import check_shape
 from postdeploy.errors import BaselineError
@@ -94,6 +95,11 @@ class Spec:
 
 def parse_spec(text: str, source: str) -> Spec:
     """Parse JSON (or YAML, when PyYAML is installed) text into a checked :class:`Spec`."""
+    with collector_paused():  # millions of new containers, none of them garbage
+        return _parse_spec(text, source)
+
+
+def _parse_spec(text: str, source: str) -> Spec:
     if len(text) > MAX_DOCUMENT_BYTES:
         raise SpecTooComplex(f"{source}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
     document: Any

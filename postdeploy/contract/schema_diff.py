@@ -96,8 +96,8 @@ class SchemaDiffer:
         """Written alike and referring to nothing: then nothing in it can have changed.
         Checked as data, at C speed — but never on a document with shared nodes (an alias
         bomb is small only as long as nobody expands it)."""
-        if self.old.shared or self.new.shared or type(old_node) is not dict:
-            return False
+        if self.old.shared or self.new.shared or type(old_node) is not dict or "$ref" in old_node:
+            return False  # (a $ref itself, the usual use site, refers to something)
         key = id(old_node)
         known = self._ref_free.get(key)
         if known is None:
@@ -160,8 +160,8 @@ class SchemaDiffer:
         """A parameter's schema (request side). On the wire every query, path, header and
         cookie value is text: a scalar type that became ``string`` accepts every value old
         clients sent ("5" is a string), so it is a widening, not a type change."""
-        if old_node is None or new_node is None:
-            return
+        if old_node is None or new_node is None or self._same_data(old_node, new_node):
+            return  # written alike, referring to nothing: as in compare()
         old, new = view(self.old, old_node), view(self.new, new_node)
         scalars = {"integer", "number", "boolean", "string"}
         if (

@@ -61,6 +61,8 @@ class _Problem(Exception):
 def schema_problem(node: dict[str, Any]) -> str | None:
     """What is wrong with the types of one schema's own keywords (its sub-schemas are
     checked when they are compared in their turn); ``None`` when nothing is."""
+    if _keywords_fine(node):
+        return None  # the usual case, decided without building a path for every keyword
     checker = _Checker()
     try:
         checker.keywords(node, ())
@@ -68,6 +70,39 @@ def schema_problem(node: dict[str, Any]) -> str | None:
         excerpt = json.dumps(node, default=str)[:80]
         return str(problem).replace(" at $", "") + f" (in the schema {excerpt})"
     return None
+
+
+def _keywords_fine(node: dict[str, Any]) -> bool:
+    """:meth:`_Checker.keywords`' own checks, without the paths its messages need: ``True``
+    when it would find nothing wrong (most schemas). ``False`` only means "ask the checker",
+    which finds the problem and says where — so a message never depends on this shortcut."""
+    keys = node.keys()
+    types = node.get("type")
+    if types is not None and not (
+        type(types) is str or (type(types) is list and all(type(t) is str for t in types))
+    ):
+        return False
+    for key in keys & _STRINGS:
+        if type(node[key]) is not str:
+            return False
+    for key in keys & _NUMBERS:
+        value = node[key]
+        if value is not None and (type(value) is bool or not isinstance(value, int | float)):
+            return False
+    for key in keys & _SCHEMA_MAPS:
+        if node[key] is not None and type(node[key]) is not dict:
+            return False
+    if isinstance(node.get("items"), list):
+        return False
+    for key in keys & _SCHEMA_LISTS:
+        if node[key] is not None and type(node[key]) is not list:
+            return False
+    if keys & _RARE:
+        try:
+            _Checker().rare(node, ())
+        except _Problem:
+            return False
+    return True
 
 
 def check_shape(document: dict[str, Any]) -> str | None:
