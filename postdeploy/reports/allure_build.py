@@ -68,6 +68,9 @@ def find_allure() -> tuple[Path, str]:
     ``allure`` package is an unrelated game).
     """
     explicit = tool_path_from_environment(ALLURE_ENV)
+    if explicit and not (Path(explicit).is_file() and os.access(explicit, os.X_OK)):
+        # Named but not there: say so, rather than quietly building with another Allure.
+        raise ToolMissing(f"{ALLURE_ENV}={explicit}: no Allure command line there: {HOW_TO_GET}")
     candidates = [Path(explicit)] if explicit else []
     candidates.append(TOOLS_DIR / "node_modules" / ".bin" / "allure")
     on_path = shutil.which("allure")

@@ -13,8 +13,12 @@ from postdeploy.errors import ConfigError
 
 
 def config(tmp_path: Path, text: str = "", overrides: dict | None = None, **env: str):
-    path = tmp_path / "postdeploy.toml"
-    path.write_text(text, encoding="utf-8")
+    """The Config of ``text`` (no text: no config file at all — the embedded target; an
+    empty file is an error of its own, issue 16)."""
+    path = None
+    if text:
+        path = tmp_path / "postdeploy.toml"
+        path.write_text(text, encoding="utf-8")
     return load_config(config_file=path, environ=env, overrides=overrides, cwd=tmp_path)
 
 
