@@ -10,16 +10,26 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from postdeploy.config import Config, GatePolicy
 from postdeploy.errors import PostdeployError
-from postdeploy.findings import StageResult, StageStatus
+from postdeploy.findings import CheckOutcome, StageResult, StageStatus
 from postdeploy.gate import Verdict, build_verdict
+from postdeploy.progress import (
+    Progress,
+    RunNote,
+    RunPlanned,
+    StageDone,
+    StageStarted,
+    no_progress,
+    shielded,
+)
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
 from postdeploy.stages import PROFILES, Stage, StageContext, select_stages
@@ -40,12 +50,21 @@ class RunOutcome:
     run_dir: Path
 
 
-def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = ()) -> RunOutcome:
+def run(
+    config: Config,
+    *,
+    run_id: str | None = None,
+    stages: Sequence[Stage] = (),
+    progress: Progress = no_progress,
+) -> RunOutcome:
     """Verify ``config.target`` with the stages of ``config.profile`` and write reports.
 
     ``stages``: stages of the caller's own, beside the built-in and plugin ones (see
     :mod:`postdeploy.stages.registry`); ``full`` runs them, ``--stages`` can name them.
+    ``progress``: told what the run is doing (:mod:`postdeploy.progress`); the command line
+    renders it.
     """
+    progress = shielded(progress)
     run_id = run_id or new_run_id()
     run_dir = _run_dir(config.report_dir, run_id)
     started = datetime.now(UTC)
@@ -58,7 +77,11 @@ def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = 
     target_info = describe_target(config.target)
     results: list[StageResult] = []
     error: str | None = None
+    progress(RunPlanned(tuple(stage.name for stage in stages)))
     try:
+        progress(
+            RunNote("starting the embedded unimedia" if config.target.embedded else "preflight")
+        )
         needs_metrics = any(stage.name == "monitoring" for stage in stages)
         with started_target(
             config.target,
@@ -75,8 +98,9 @@ def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = 
                 live_version=checked.live_version,
                 embedded=config.target.embedded,
             )
-            context = StageContext.for_run(config, target, run_id, run_dir)
+            context = StageContext.for_run(config, target, run_id, run_dir, progress=progress)
             results = _run_stages(stages, context)
+            progress(RunNote("stopping the target, writing the reports"))
     except PostdeployError as exc:
         error = str(exc)
     except KeyboardInterrupt:
@@ -135,11 +159,31 @@ def _run_stages(stages: Sequence[Stage], context: StageContext) -> list[StageRes
 
 def _run_one(stage: Stage, context: StageContext) -> StageResult:
     log.info("stage %s: running", stage.name)
+    context.progress(StageStarted(stage.name))
+    started = time.time()
+    began = time.monotonic()
     try:
         result = stage.run(context)
     except PostdeployError as exc:
         result = StageResult(stage.name, StageStatus.ERROR, reason=str(exc))
+    # Real times for the reports (Allure's timeline): when it began, how long it took here.
+    result = replace(
+        result,
+        started_at=result.started_at or started,
+        duration_s=result.duration_s or time.monotonic() - began,
+    )
     log.info("stage %s: %s %s", stage.name, result.status.value, result.reason)
+    context.progress(
+        StageDone(
+            stage.name,
+            result.status,
+            checks=len(result.checks),
+            failed=result.count(CheckOutcome.FAILED),
+            duration_s=result.duration_s,
+            reason=result.reason,
+            flaky=result.count(CheckOutcome.FLAKY),
+        )
+    )
     return result
 
 
@@ -163,6 +207,7 @@ def _verdict(
         target=target,
         started_at=started,
         error=error,
+        requested_stages=(config.stages or ()) if config else (),
     )
 
 

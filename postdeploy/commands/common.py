@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from postdeploy.errors import PostdeployError
+from postdeploy.findings import CheckOutcome
 
 if TYPE_CHECKING:
-    from postdeploy.gate import Decision
+    from postdeploy.gate import Decision, Verdict
     from postdeploy.runner import RunOutcome
 
 __all__ = [
@@ -69,35 +70,52 @@ def one_line_errors(*, debug: bool = False) -> Iterator[None]:
         internal_error()
 
 
+class _CurrentStderr:
+    """``sys.stderr`` as it is when a line is written, not when logging was set up: the
+    live progress display swaps it for a proxy that prints above its table."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def setup_logging(*, verbose: bool, debug: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
         format="postdeploy: %(message)s",
-        stream=sys.stderr,
+        stream=_CurrentStderr(),  # type: ignore[arg-type]  # write + flush is all it uses
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
 
 
-def print_summary(outcome: RunOutcome) -> None:
-    """The verdict for a terminal: one line per stage, the decision, its reasons."""
+def print_summary(outcome: RunOutcome, *, quiet: bool = False) -> None:
+    """The verdict for a terminal: one line per stage, the decision, its reasons.
+    ``quiet``: the verdict line alone (and an ``error:`` line on stderr, if any)."""
     verdict = outcome.verdict
     if verdict.error:
         click.echo(f"error: {verdict.error}", err=True)
+    colour = {"GO": "green", "NO_GO": "red", "INCONCLUSIVE": "yellow"}[verdict.decision.value]
+    fired = ", ".join(trigger.value for trigger in verdict.triggers_fired)
+    line = f"VERDICT: {verdict.decision.value}" + (f" — triggers fired: {fired}" if fired else "")
+    if quiet:
+        click.secho(line, fg=colour, bold=True)
+        return
     target = verdict.target
     version = target.live_version or "unknown version"
-    click.echo(f"postdeploy {verdict.run_id}: {target.url} ({version}), profile {verdict.profile}")
+    click.echo(f"postdeploy {verdict.run_id}: {target.url} ({version}), {_ran(verdict)}")
     for stage in verdict.stages:
+        flaky = stage.count(CheckOutcome.FLAKY)
         click.echo(
             f"  {stage.name:12} {stage.status.value:8} {len(stage.checks):3} checks "
             f"{stage.duration_s:6.1f} s  {stage.reason}".rstrip()
+            + (f" ({flaky} flaky)" if flaky and "flaky" not in stage.reason else "")
         )
-    colour = {"GO": "green", "NO_GO": "red", "INCONCLUSIVE": "yellow"}[verdict.decision.value]
-    fired = ", ".join(trigger.value for trigger in verdict.triggers_fired)
-    click.secho(
-        f"VERDICT: {verdict.decision.value}" + (f" — triggers fired: {fired}" if fired else ""),
-        fg=colour,
-        bold=True,
-    )
+        note = verdict.stage_note(stage)
+        if note:
+            click.echo(f"  {'':12} {note}")
+    click.secho(line, fg=colour, bold=True)
     _print_grouped([f"[{f.severity.value}] {f.trigger.value}: {f.title}" for f in verdict.reasons])
     _print_grouped(
         [
@@ -108,6 +126,13 @@ def print_summary(outcome: RunOutcome) -> None:
         ]
     )
     click.echo(f"report: {outcome.run_dir / 'report.html'}")
+
+
+def _ran(verdict: Verdict) -> str:
+    """ "profile full", or the stages ``--stages`` named (the profile did not choose them)."""
+    if verdict.requested_stages:
+        return "stages " + ", ".join(verdict.requested_stages)
+    return f"profile {verdict.profile}"
 
 
 def _print_grouped(lines: list[str], limit: int = 5) -> None:

@@ -41,7 +41,10 @@ __all__ = ["load", "verify"]
 )
 @click.option("--expected-version", metavar="VERSION", help="The release that should be live.")
 @click.option("--timeout", "timeout_s", type=float, help="Per-request timeout in seconds.")
-@click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each step does on stderr.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress and no summary: only the verdict line."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 @click.option("--load-profile", help="The load stage's profile: quick, standard or soak.")
 def verify(
@@ -55,8 +58,14 @@ def verify(
     verbose: bool,
     debug: bool,
     load_profile: str | None = None,
+    quiet: bool = False,
 ) -> None:
-    """Verify a deployed release and gate it."""
+    """Verify a deployed release and gate it.
+
+    Progress goes to stderr: a live table on a terminal, one line per finished stage
+    elsewhere (CI), nothing with -q. The summary and the verdict go to stdout.
+    """
+    from postdeploy.commands.progress_view import ProgressView
     from postdeploy.config import load_config
     from postdeploy.runner import record_unchecked, run
 
@@ -70,7 +79,8 @@ def verify(
                 "load_profile": load_profile,
             },
         )  # fmt: skip
-        outcome = run(config)
+        with ProgressView.for_stderr(quiet=quiet) as view:
+            outcome = run(config, progress=view)
     except PostdeployError as exc:
         if debug:
             traceback.print_exc()
@@ -82,7 +92,7 @@ def verify(
         raise SystemExit(ExitCode.INCONCLUSIVE) from None
     except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
         internal_error()
-    print_summary(outcome)
+    print_summary(outcome, quiet=quiet)
     exit_with(outcome.verdict.decision)
 
 
@@ -92,6 +102,7 @@ def verify(
 @click.option("--config", "config_file", type=click.Path(path_type=Path))
 @click.option("--report-dir", type=click.Path(path_type=Path))
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the verdict line.")
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -100,10 +111,11 @@ def load(
     config_file: Path | None,
     report_dir: Path | None,
     debug: bool,
+    quiet: bool,
 ) -> None:
     """Run the load stage alone: Locust load judged against the baseline."""
     ctx.invoke(
         verify, url=url, profile="full", stages="load", config_file=config_file,
-        report_dir=report_dir, expected_version=None, timeout_s=None, verbose=True, debug=debug,
-        load_profile=load_profile,
+        report_dir=report_dir, expected_version=None, timeout_s=None, verbose=not quiet,
+        debug=debug, load_profile=load_profile, quiet=quiet,
     )  # fmt: skip

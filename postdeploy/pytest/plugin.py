@@ -9,6 +9,11 @@ the controller owns and cleans up.
 Results: every test's outcome is recorded on the controller (xdist replays worker
 reports there) and, with ``--postdeploy-results FILE``, written as one stage result that
 ``postdeploy verify`` reads back.
+
+Progress: with ``--postdeploy-progress FILE`` the controller appends one JSON line when it
+knows how many checks will run and one per finished check (:mod:`postdeploy.progress`);
+the stage that started this pytest follows the file. Only the controller writes — xdist
+workers' reports all arrive there — so lines never interleave.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from postdeploy.checks.media_api import delete_tagged_quietly
 from postdeploy.config import Account, Config, TargetSettings, load_config, run_id_from_environment
 from postdeploy.errors import PostdeployError
 from postdeploy.findings import CheckOutcome, StageResult, StageStatus
+from postdeploy.progress import CheckDone, ChecksPlanned, to_json_line
 from postdeploy.pytest.allure import (
     add_target,
     attach_exchanges,
@@ -141,21 +147,67 @@ class _Session:
 _KEY = pytest.StashKey[_Session]()
 
 
+class _ProgressFile:
+    """The progress lines of this session: appended and flushed one at a time, so the
+    reader never sees more than one torn line (which it skips)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._out = path.open("a", encoding="utf-8")
+        self._planned = False
+
+    def planned(self, stage: str, total: int) -> None:
+        if not self._planned:  # once: every xdist worker reports the same collection
+            self._planned = True
+            self.write(ChecksPlanned(stage, total))
+
+    def write(self, event: ChecksPlanned | CheckDone) -> None:
+        if not self._out.closed:
+            self._out.write(to_json_line(event))
+            self._out.flush()
+
+    def close(self) -> None:
+        self._out.close()
+
+
+def _distributed(config: pytest.Config) -> bool:
+    """True on an xdist controller that hands the checks to workers."""
+    return bool(getattr(config.option, "numprocesses", None)) and config.pluginmanager.has_plugin(
+        "dsession"
+    )
+
+
 class _ResultWriter:
     """Controller-side hooks: record every report, write the stage result at the end."""
 
     def __init__(self, state: _Session) -> None:
         self._state = state
         self._result: StageResult | None = None
+        path = state.config.getoption("postdeploy_progress")
+        self._progress = _ProgressFile(Path(path)) if path else None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self._state.recorder.add(report)
+        done = self._state.recorder.add(report)
+        if done is not None and self._progress is not None:
+            self._progress.write(CheckDone(self._state.recorder.stage, done.check_id, done.outcome))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if self._progress is not None and not _distributed(session.config):
+            self._progress.planned(self._state.recorder.stage, len(session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """xdist: the controller collects nothing itself; every worker collects the same."""
+        if self._progress is not None:
+            self._progress.planned(self._state.recorder.stage, len(ids))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self._state.recorder.add_collection_error(report)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._progress is not None:
+            self._progress.close()
         self._result = self._state.recorder.result(
             exitstatus, time.monotonic() - self._state.started
         )
@@ -213,6 +265,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the stage result (checks and findings) as JSON",
     )
     group.addoption("--postdeploy-run-id", metavar="ID", help="run id used to tag writes")
+    group.addoption(
+        "--postdeploy-progress",
+        metavar="FILE",
+        help="append one JSON line per finished check (and one with the number planned)",
+    )
     group.addoption(
         "--postdeploy-artifacts",
         metavar="DIR",

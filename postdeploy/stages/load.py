@@ -40,6 +40,7 @@ from postdeploy.findings import (
     StageResult,
     StageStatus,
 )
+from postdeploy.load.live import LiveLoad
 from postdeploy.load.locust_runner import LoadRun, run_locust, run_paired
 from postdeploy.load.profiles import LoadProfile, load_profile
 from postdeploy.measurements import Charts, EndpointLatency
@@ -113,7 +114,11 @@ class LoadStage:
                 read_tolerances(tolerances_path(context.baseline_dir, profile.name)),
                 context.load.tolerances,
             )
-            baseline, current, source = self._measure(context, profile, stage_dir)
+            live = LiveLoad(
+                self.name, stage_dir, context.progress, planned_s=float(profile.duration_s)
+            )
+            with live:
+                baseline, current, source = self._measure(context, profile, stage_dir)
         except PostdeployError as exc:
             return StageResult(self.name, StageStatus.ERROR, reason=str(exc))
         critical = (

@@ -4,6 +4,12 @@ A subprocess, not ``pytest.main()`` in-process: stages run side by side, a crash
 hanging suite cannot take the verdict down with it, and heavy imports (Playwright, Locust's
 gevent patching) stay out of the runner. The child's environment:
 :mod:`postdeploy.target.child_env`.
+
+Progress: the child's plugin appends a JSON line per finished check to
+``stages/<name>/progress.jsonl``; a thread here follows the file while the child runs and
+hands each event to ``context.progress``. A file rather than a pipe: pytest owns the
+child's stdout, xdist workers never write it (only the controller does), and a file
+survives a crashed child for whoever looks afterwards.
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import TracebackType
 
 from postdeploy.findings import Finding, StageResult, StageStatus
+from postdeploy.progress import Progress, from_json_line
 from postdeploy.stages.base import StageContext
 from postdeploy.target.child_env import PROJECT_ROOT, target_environment
 
@@ -37,6 +46,8 @@ class PytestStage:
         stage_dir = context.stage_dir(self.name)
         results_file = stage_dir / "result.json"
         log_file = stage_dir / "pytest.log"
+        progress_file = stage_dir / "progress.jsonl"
+        progress_file.unlink(missing_ok=True)
         missing = [path for path in self.paths if not (PROJECT_ROOT / path).exists()]
         if missing:
             return _error(self.name, f"suite not found: {PROJECT_ROOT / missing[0]}", 0.0)
@@ -50,6 +61,7 @@ class PytestStage:
             "--postdeploy-stage", self.name,
             "--postdeploy-results", str(results_file),
             "--postdeploy-run-id", context.run_id,
+            "--postdeploy-progress", str(progress_file),
             "--alluredir", str(context.run_dir / "allure-results"),
         ]  # fmt: skip
         if context.config_file is not None:
@@ -58,7 +70,7 @@ class PytestStage:
         if self.workers:
             command += ["-n", str(self.workers)]
         started = time.monotonic()
-        with log_file.open("wb") as log:
+        with log_file.open("wb") as log, _Follow(progress_file, context.progress):
             try:
                 subprocess.run(  # noqa: S603 - our own interpreter, argv built above
                     command,
@@ -95,6 +107,54 @@ class PytestStage:
             artifacts=(*result.artifacts, str(log_file.relative_to(context.run_dir))),
             charts=result.charts,
         )
+
+
+class _Follow:
+    """Follow a growing JSON-lines file in a thread until the block ends, then read the
+    rest: every complete line becomes an event; a torn last line waits for its end."""
+
+    POLL_S = 0.2
+
+    def __init__(self, path: Path, progress: Progress) -> None:
+        self._path = path
+        self._progress = progress
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="postdeploy-progress", daemon=True)
+        self._offset = 0
+        self._partial = ""
+
+    def __enter__(self) -> _Follow:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._read()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.POLL_S):
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            with self._path.open("r", encoding="utf-8", errors="replace") as source:
+                source.seek(self._offset)
+                chunk = source.read()
+                self._offset = source.tell()
+        except FileNotFoundError:
+            return  # the child has not started writing yet
+        lines = (self._partial + chunk).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            event = from_json_line(line)
+            if event is not None:
+                self._progress(event)
 
 
 def _rebased(finding: Finding, stage_dir: Path, run_dir: Path) -> Finding:

@@ -29,6 +29,7 @@ from postdeploy.gate import Verdict, build_verdict
 from postdeploy.monitoring.query import PromClient, RuleState, evaluate_rules
 from postdeploy.monitoring.rules import COMPRESSED, PRODUCTION, Rule, load_rules
 from postdeploy.monitoring.traffic import SyntheticTraffic
+from postdeploy.progress import Progress, RunNote, WatchProgress, no_progress, shielded
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
 from postdeploy.stages import SMOKE_STAGE, StageContext
@@ -63,6 +64,7 @@ class WatchOptions:
     slack_urls: tuple[str, ...] = ()
     scrape_interval_s: float = 1.0
     stop: threading.Event = field(default_factory=threading.Event)
+    progress: Progress = no_progress  # told after every evaluation (postdeploy.progress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,9 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
             else None
         ),
     )
+    progress = shielded(options.progress)
     try:
+        progress(RunNote("starting the target and Prometheus"))
         with live_target(
             config.target, run_dir, prometheus=True, scrape_interval_s=options.scrape_interval_s,
             faults=config.embedded_faults, environment=config.environment,
@@ -134,8 +138,9 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
             started = datetime.fromtimestamp(state.plan.started_at, UTC)
             rules = load_rules(SCALES[state.plan.scale].anchored(state.plan.deploy_at))
             context = StageContext.for_run(config, target, run_id, run_dir)
-            loop = _Loop(state, rules, context, prometheus, client, notifier, options)
+            loop = _Loop(state, rules, context, prometheus, client, notifier, options, progress)
             ended_early = loop.run(resumed)
+            progress(RunNote("stopping the target, writing the summary"))
     except KeyboardInterrupt:
         ended_early = "ended early by Ctrl-C"
     except PostdeployError as exc:
@@ -180,7 +185,13 @@ class _Loop:
         client: PromClient | None,
         notifier: Notifier,
         options: WatchOptions,
+        progress: Progress = no_progress,
     ) -> None:
+        self.progress = progress
+        self.evaluations = 0
+        self.alerts = 0
+        self.last_smoke = ""
+        self.blind = False
         self.state = state
         self.plan = state.plan
         self.rules = rules
@@ -233,6 +244,7 @@ class _Loop:
         try:
             # The first evaluation one interval in: the rates need traffic inside their window.
             tick = min(now + self.plan.interval_s, self.plan.ends_at)
+            self._tell(tick, smoke_future is not None)
             while tick <= self.plan.ends_at and not self.options.stop.is_set():
                 self.options.stop.wait(max(0.0, tick - time.time()))
                 if self.options.stop.is_set():
@@ -249,8 +261,10 @@ class _Loop:
                     self._status(time.time())
                     next_status += self.plan.status_every_s
                 if tick >= self.plan.ends_at:
+                    self._tell(None, smoke_future is not None)
                     break
                 tick = min(tick + self.plan.interval_s, self.plan.ends_at)  # last one: the end
+                self._tell(tick, smoke_future is not None)
             if smoke_future is not None:
                 self._record_smoke(smoke_future, smoke_started)
         finally:
@@ -259,7 +273,26 @@ class _Loop:
             pool.shutdown(wait=False, cancel_futures=True)
         return "stopped before the end (SIGTERM)" if self.options.stop.is_set() else ""
 
+    def _tell(self, next_tick: float | None, smoke_running: bool) -> None:
+        """What a person watching wants to see: how far, what is next, what fired."""
+        now = time.time()
+        self.progress(
+            WatchProgress(
+                elapsed_s=now - self.plan.started_at,
+                duration_s=self.plan.duration_s,
+                evaluations=self.evaluations,
+                next_evaluation_in_s=None if next_tick is None else max(0.0, next_tick - now),
+                alerts=self.alerts,
+                firing=tuple(sorted(self.tracker.firing)),
+                smoke_running=smoke_running,
+                last_smoke=self.last_smoke,
+                blind=self.blind,
+            )
+        )
+
     def _evaluate(self, at: float) -> None:
+        self.evaluations += 1
+        self.blind = True  # until an evaluation reads every rule
         if self.client is None:
             self.state.append(EventKind.EVALUATION, at, blind=True, why="no Prometheus")
             self._announce(self.tracker.blind(at, "no Prometheus configured"))
@@ -283,6 +316,7 @@ class _Loop:
             self.state.append(EventKind.EVALUATION, at, blind=True, why="recovering after blind")
             self._announce(self.tracker.observe([], at))
             return
+        self.blind = False
         self.state.append(
             EventKind.EVALUATION,
             at,
@@ -307,6 +341,7 @@ class _Loop:
         except PostdeployError as exc:
             result = StageResult("smoke", StageStatus.ERROR, reason=str(exc))
         at = time.time()
+        self.last_smoke = result.status.value
         failed = result.status is StageStatus.FAILED
         trigger = result.findings[0].trigger if result.findings else RollbackTrigger.CRITICAL_ERROR
         detail = "; ".join(f.title for f in result.findings[:3]) or result.reason
@@ -324,6 +359,7 @@ class _Loop:
     def _announce(self, changes: list[AlertChange]) -> None:
         for change in changes:
             self.state.append(EventKind.ALERT, change.at, **change.to_event())
+            self.alerts += change.status is AlertStatus.FIRING
             verb = "FIRING" if change.status is AlertStatus.FIRING else "resolved"
             self.notifier.send(
                 Message(
