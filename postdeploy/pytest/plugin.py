@@ -231,9 +231,17 @@ class _ResultWriter:
             terminalreporter.write_line(
                 f"{finding.severity.value.upper():8} {finding.trigger.value:24} {finding.title}"
             )
+        for check in result.checks:
+            if check.outcome is CheckOutcome.FLAKY:
+                terminalreporter.write_line(f"FLAKY    {check.check_id}: {check.message}")
         if result.status is StageStatus.PASSED:
             passed = result.count(CheckOutcome.PASSED)
-            terminalreporter.write_line(f"stage {result.name}: passed ({passed} checks)")
+            flaky = result.count(CheckOutcome.FLAKY)
+            terminalreporter.write_line(
+                f"stage {result.name}: passed ({passed} checks"
+                + (f", {flaky} flaky" if flaky else "")
+                + ")"
+            )
         else:
             terminalreporter.write_line(
                 f"stage {result.name}: {result.status.value}: {result.reason}"

@@ -47,6 +47,7 @@ class _Check:
     message: str = ""
     finding: dict[str, Any] | None = None
     retried: str | None = None  # the first attempt's failure, when it was retried
+    retried_evidence: tuple[str, ...] = ()  # its screenshot, trace, … (kept for a flaky check)
     retry_pending: bool = False
 
 
@@ -68,6 +69,7 @@ class StageRecorder:
         if report.outcome == RERUN:
             # The attempt failed and is retried: start over, keep why for the record.
             check.retried = (_short(report).splitlines() or ["failed"])[0]
+            check.retried_evidence = tuple((_gate_property(report) or {}).get("attachments", ()))
             check.retry_pending = True
             check.outcome, check.message, check.finding = CheckOutcome.PASSED, "", None
             return None
@@ -91,7 +93,12 @@ class StageRecorder:
         if check.retried and check.outcome is CheckOutcome.PASSED:
             check.outcome = CheckOutcome.FLAKY
             check.message = f"passed when retried; the first attempt failed: {check.retried}"
-        return CheckResult(check.node_id, check.outcome, check.duration_s, check.message)
+        return self._check_result(check)
+
+    @staticmethod
+    def _check_result(check: _Check) -> CheckResult:
+        evidence = check.retried_evidence if check.outcome is CheckOutcome.FLAKY else ()
+        return CheckResult(check.node_id, check.outcome, check.duration_s, check.message, evidence)
 
     def _metrics(self, report: pytest.TestReport) -> None:
         """Figures a check recorded for the stage (``METRIC_PROPERTY``); the largest wins,
@@ -105,9 +112,7 @@ class StageRecorder:
         self.collection_errors.append(f"{report.nodeid or 'collection'}: {_short(report)}")
 
     def result(self, exitstatus: int, duration_s: float) -> StageResult:
-        checks = tuple(
-            CheckResult(c.node_id, c.outcome, c.duration_s, c.message) for c in self.checks.values()
-        )
+        checks = tuple(self._check_result(c) for c in self.checks.values())
         failed = [c for c in self.checks.values() if c.outcome is CheckOutcome.FAILED]
         findings = tuple(_finding(self.stage, check) for check in failed)
         status, reason = self._status(exitstatus, checks, findings)

@@ -22,13 +22,16 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
-from postdeploy.findings import Finding, StageResult, StageStatus
+from postdeploy.findings import CheckResult, Finding, StageResult, StageStatus
 from postdeploy.progress import Progress, from_json_line
 from postdeploy.stages.base import StageContext
 from postdeploy.target.child_env import PROJECT_ROOT, target_environment
 
 __all__ = ["PytestStage"]
+
+_Attached = TypeVar("_Attached", Finding, CheckResult)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +105,7 @@ class PytestStage:
             duration_s=duration,
             reason=result.reason,
             findings=tuple(_rebased(f, stage_dir, context.run_dir) for f in result.findings),
-            checks=result.checks,
+            checks=tuple(_rebased(c, stage_dir, context.run_dir) for c in result.checks),
             metrics=result.metrics,
             artifacts=(*result.artifacts, str(log_file.relative_to(context.run_dir))),
             charts=result.charts,
@@ -157,16 +160,16 @@ class _Follow:
                 self._progress(event)
 
 
-def _rebased(finding: Finding, stage_dir: Path, run_dir: Path) -> Finding:
+def _rebased(item: _Attached, stage_dir: Path, run_dir: Path) -> _Attached:
     """The child reports attachments relative to the stage directory; reports need them
     relative to the run directory (where report.html and verdict.json are)."""
-    if not finding.attachments:
-        return finding
+    if not item.attachments:
+        return item
     prefix = stage_dir.relative_to(run_dir).as_posix()
     return replace(
-        finding,
+        item,
         attachments=tuple(
-            path if Path(path).is_absolute() else f"{prefix}/{path}" for path in finding.attachments
+            path if Path(path).is_absolute() else f"{prefix}/{path}" for path in item.attachments
         ),
     )
 
