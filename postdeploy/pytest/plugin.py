@@ -330,11 +330,12 @@ def pytest_runtest_makereport(
         artifacts = item.stash.get(_ARTIFACTS, None)
         if artifacts is not None:
             artifacts.collect()  # while the page/state is still there, before teardown
+        artifacts = _with_exchanges(item, state, artifacts)
         evidence = _evidence(call, state.exchanges, artifacts)
         attachments = _attachments(artifacts, relative=_reports_relative(item.config))
         mark_failure(exc, tag)
-        if artifacts is not None:
-            attach_files(artifacts.attachments)
+        if artifacts is not None:  # the exchanges are attached below, as text, pass or fail
+            attach_files([a for a in artifacts.attachments if a.label != "HTTP exchanges"])
     if call.when == "call":
         attach_exchanges(state.exchanges.render())
         add_target(state.target_url())
@@ -540,6 +541,22 @@ def _evidence(
                 + ", ".join(f"{a.label} ({a.path.name})" for a in artifacts.attachments)
             )
     return "\n\n".join(parts)
+
+
+def _with_exchanges(
+    item: pytest.Item, state: _Session, artifacts: CheckArtifacts | None
+) -> CheckArtifacts | None:
+    """The failing check's HTTP exchanges (requests, statuses, response excerpts; redacted)
+    as a file beside its other evidence, so the finding links the exact requests (issue 21
+    §4). Only when results are written somewhere a report can link."""
+    rendered = state.exchanges.render()
+    if not rendered or not _reports_relative(item.config):
+        return artifacts
+    artifacts = artifacts or CheckArtifacts(state.artifacts_root(), item.nodeid)
+    path = artifacts.path("exchanges.txt")
+    path.write_text(rendered + "\n", encoding="utf-8")
+    artifacts.add_file("HTTP exchanges", path, "text/plain")
+    return artifacts
 
 
 def _reports_relative(config: pytest.Config) -> bool:

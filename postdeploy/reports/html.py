@@ -51,7 +51,9 @@ class FiredTrigger:
 
 def render_html(verdict: Verdict, *, allure_report: str | None = None) -> str:
     """The page for ``verdict``; ``allure_report`` is a relative link to a built Allure report."""
-    template = _ENV.get_template("report.html.j2")
+    template = _ENV.overlay()
+    template.filters["why_not_blocking"] = lambda f: verdict.why_not_blocking(f) or "it blocks"
+    template = template.get_template("report.html.j2")
     return template.render(**_context(verdict), allure_report=allure_report)
 
 
@@ -95,6 +97,7 @@ def _context(verdict: Verdict) -> dict[str, Any]:
         "rest": numbered[TOP_FINDINGS:],
         "by_trigger": charts.findings_by_trigger(verdict.reasons),
         "bar_label_w": charts.LABEL_W,
+        "bar_left": charts.BAR_LEFT,
         "stage_charts": stage_charts,
         "totals": totals,
         "longest": longest,

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from postdeploy.findings import CheckOutcome
 from postdeploy.gate import Verdict
 from postdeploy.reports.wording import (
     DECISION_HEADLINE,
@@ -61,6 +62,7 @@ def render_markdown(verdict: Verdict, *, report_link: str | None = "report.html"
         top=verdict.reasons[:TOP_FINDINGS],
         more=max(0, len(verdict.reasons) - TOP_FINDINGS),
         report_link=report_link,
+        flaky=CheckOutcome.FLAKY,
     )
 
 

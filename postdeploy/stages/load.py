@@ -202,10 +202,27 @@ def _result(
 ) -> StageResult:
     checks: list[CheckResult] = []
     findings: list[Finding] = []
+    # What each endpoint was judged on, linked from its check and finding (issue 21 §4):
+    # the judge's figures and every request's latency (the per-process sample files).
+    part = current.out_dir.name
+    evidence = (
+        str(Path("stages") / stage / "judgement.json"),
+        *(
+            str(Path("stages") / stage / part / "samples" / path.name)
+            for path in sorted((current.out_dir / "samples").glob("samples-*.tsv"))
+        ),
+    )
     for judgement in judgements:
         check_id = f"load::{judgement.name}"
         if judgement.classification is Classification.HIGH:
-            checks.append(CheckResult(check_id, CheckOutcome.FAILED, message=_headline(judgement)))
+            checks.append(
+                CheckResult(
+                    check_id,
+                    CheckOutcome.FAILED,
+                    message=_headline(judgement),
+                    attachments=evidence,
+                )
+            )
             findings.append(
                 Finding(
                     stage=stage,
@@ -214,6 +231,7 @@ def _result(
                     trigger=RollbackTrigger.PERFORMANCE_DEGRADATION,
                     evidence=_evidence(judgement, source, tol, 2 * len(judgements)),
                     origin=check_id,
+                    attachments=evidence,
                 )
             )
         elif judgement.classification is Classification.NODATA:
@@ -223,7 +241,11 @@ def _result(
             outcome = CheckOutcome.ERROR if judgement.critical else CheckOutcome.SKIPPED
             checks.append(CheckResult(check_id, outcome, message=f"no data: {why}"))
         else:
-            checks.append(CheckResult(check_id, CheckOutcome.PASSED, message=_numbers(judgement)))
+            checks.append(
+                CheckResult(
+                    check_id, CheckOutcome.PASSED, message=_numbers(judgement), attachments=evidence
+                )
+            )
     for name in missing:
         outcome = CheckOutcome.ERROR if name in critical else CheckOutcome.SKIPPED
         checks.append(CheckResult(f"load::{name}", outcome, message="no requests in this run"))
@@ -247,15 +269,19 @@ def _result(
         status, reason = StageStatus.ERROR, f"{len(errors)} critical endpoint(s) not judged"
     else:
         status, reason = StageStatus.PASSED, ""
+    # The median: the statistic whose shift the judge tolerates up to ``median_ratio``, so
+    # the chart's tolerance mark means what the judge meant; colour by the judge's word.
     latency = tuple(
         EndpointLatency(
             endpoint=j.name,
-            current_ms=j.summary["current_p95_ms"],
-            baseline_ms=j.summary.get("baseline_p95_ms"),
-            statistic="p95",
+            current_ms=j.summary["current_p50_ms"],
+            baseline_ms=j.summary.get("baseline_p50_ms"),
+            statistic="p50",
+            classification=_CHART_CLASS[j.classification],
+            tolerance=tol.median_ratio,
         )
         for j in judgements
-        if "current_p95_ms" in j.summary
+        if "current_p50_ms" in j.summary
     )
     return StageResult(
         name=stage,
@@ -268,6 +294,14 @@ def _result(
         artifacts=artifacts,
         charts=Charts(latency=latency),
     )
+
+
+_CHART_CLASS = {
+    Classification.HIGH: "regression",
+    Classification.PASS: "within tolerance",
+    Classification.LOW: "faster",
+    Classification.NODATA: "no data",
+}
 
 
 def _headline(judgement: EndpointJudgement) -> str:

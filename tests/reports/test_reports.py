@@ -99,9 +99,11 @@ def test_schema_rejects_a_chart_point_with_an_unknown_trigger() -> None:
 def test_charts_are_drawn_from_verdict_data_only() -> None:
     with_data = render_html(sample_verdict(Decision.GO, charts=True))
     assert "Latency per endpoint (p95, milliseconds)" in with_data
+    assert "the dashed mark is the tolerance (x1.20 of the baseline)" in with_data
     assert "Watch timeline (% errors): 12 evaluations, 1 with a trigger firing" in with_data
-    assert "182 (+52%)" in with_data
-    without = render_html(sample_verdict(Decision.GO, charts=False))
+    assert "182 (+52%) · regression" in with_data
+    assert "106 (+6%) · within tolerance" in with_data
+    without = render_html(sample_verdict(Decision.GO, charts=False, non_blocking=False))
     assert "Latency per endpoint" not in without
     assert "Watch timeline" not in without
     assert "<svg" not in without, "a GO without findings or measurements has no chart"
