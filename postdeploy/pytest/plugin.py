@@ -361,7 +361,7 @@ def pytest_runtest_makereport(
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash[_KEY]
     state.exchanges.reset()
-    label_check(state.recorder.stage, _marker_tag(item), _title(item))
+    label_check(state.recorder.stage, _marker_tag(item), _title(item), item.nodeid)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

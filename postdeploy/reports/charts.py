@@ -102,7 +102,7 @@ class LatencyChart:
 
 
 BAR_LEFT = 10.0  # bars start at the left edge: the names are above them, not beside them
-BAR_W = WIDTH - BAR_LEFT - 110.0  # room on the right for the value and the judge's word
+BAR_W = WIDTH - BAR_LEFT - 190.0  # room on the right for the value and the judge's word
 LABEL_CHARS = 90  # a name longer than this (hostile or absurd) is shortened, with "…"
 _GROUP_H = 58.0
 # The judge's word → the bar's CSS class; no classification (no judge): by comparison only.
