@@ -225,7 +225,7 @@ class ProgressView:
         table.add_column("checks", justify="right")
         table.add_column("failed", justify="right")
         table.add_column("time", justify="right")
-        table.add_column("now", overflow="ellipsis", no_wrap=True, max_width=60)
+        table.add_column("now", overflow="ellipsis", no_wrap=True, max_width=90)
         now = time.monotonic()
         for stage in self._stages.values():
             if stage.status is not None:

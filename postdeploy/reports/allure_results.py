@@ -15,7 +15,8 @@ the verdict, once per run:
 * **stable history ids**: allure-pytest hashes a parametrised test's raw parameter objects,
   whose ``repr`` can hold a memory address, so a rerun looked "new". Every result of the run
   — ours and allure-pytest's (found by the ``postdeploy_check`` label) — gets
-  ``md5(stage, check id)``, so reruns of the same check line up in history and trends; and a
+  ``md5(stage, check id)`` and its parameters are kept out of the key (the node id names the
+  variant), so reruns of the same check line up in history and trends; and a
   check the verdict calls flaky gets Allure's ``flaky`` marker.
 
 Result files follow the Allure results format (``<uuid>-result.json``; attachments as
@@ -119,6 +120,10 @@ def _fix_pytest_results(verdict: Verdict, results: Path) -> set[str]:
         covered.add(stage)
         document["historyId"] = history_id(stage, check_id)
         document["testCaseId"] = history_id(stage, check_id)
+        # Allure 3 keys history on the parameters' shown values too, and a parameter object
+        # shows as "<object at 0x…>"; the check id already names the variant ("[anonymous]").
+        for parameter in document.get("parameters", ()):
+            parameter["excluded"] = True
         if (stage, check_id) in flaky and document.get("status") == "passed":
             details = document.setdefault("statusDetails", {})
             details["flaky"] = True
@@ -194,7 +199,7 @@ def _stage_results(
             attachments.append(chart)
         yield {
             **_common(
-                name=finding.title if finding else check.check_id,
+                name=finding.title if finding else check.check_id.removeprefix(f"{stage.name}::"),
                 full_name=f"postdeploy.{stage.name}#{check.check_id}",
                 key=history_id(stage.name, check.check_id),
                 start=start,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from report_samples import HOSTILE, HOSTILE_MEDIA, fabricated_charts, sample_verdict
+from report_samples import FILTER, HOSTILE, HOSTILE_MEDIA, fabricated_charts, sample_verdict
 
 from postdeploy.findings import StageResult
 from postdeploy.gate import Decision
@@ -152,3 +152,33 @@ def test_hostile_media_names_are_in_the_sample() -> None:
     """Guard for the escaping tests above: the sample really carries hostile markup."""
     verdict = sample_verdict(Decision.NO_GO)
     assert HOSTILE_MEDIA in verdict.reasons[0].title
+
+
+def test_a_go_with_a_failed_stage_explains_itself_everywhere(tmp_path: Path) -> None:
+    """Issue 21 §4: the medium finding's stage says why it does not block; the flaky check
+    is flaky in the page, the summary, junit.xml (Surefire's flakyFailure) and verdict.json."""
+    verdict = sample_verdict(Decision.GO)
+    write_reports(verdict, tmp_path)
+    why = "medium findings do not block; the gate blocks at high and above"
+    html = (tmp_path / "report.html").read_text()
+    assert f"does not block: {why}" in html
+    assert "1</strong> flaky (passed when retried)" in html
+    assert f"does not block: {why}" in (tmp_path / "summary.md").read_text()
+    junit = ET.parse(tmp_path / "junit.xml").getroot()  # noqa: S314 - our own file
+    (case,) = [c for c in junit.iter("testcase") if c.get("name") == FILTER.rsplit("::", 1)[1]]
+    flaky = case.find("flakyFailure")
+    assert flaky is not None
+    assert "TimeoutError" in (flaky.get("message") or "")
+    assert case.find("failure") is None, "a flaky check is not a failure"
+    document = json.loads((tmp_path / "verdict.json").read_text())
+    jsonschema.validate(document, SCHEMA)
+    e2e = next(stage for stage in document["stages"] if stage["name"] == "e2e")
+    assert e2e["note"] == f"does not block: {why}"
+    assert {c["outcome"] for c in e2e["checks"]} == {"failed", "flaky"}
+    assert document["policy"]["block_severity"] == "high"
+
+
+def test_the_header_names_the_stages_that_were_chosen() -> None:
+    verdict = dataclasses.replace(sample_verdict(Decision.GO), requested_stages=("smoke", "e2e"))
+    assert "<dt>Stages</dt><dd>smoke, e2e" in render_html(verdict)
+    assert "**stages** smoke, e2e" in render_markdown(verdict)
