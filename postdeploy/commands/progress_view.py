@@ -194,6 +194,7 @@ class ProgressView:
             case WatchProgress():
                 before = self._watch.event.alerts if self._watch else 0
                 self._watch = _Watch(event)
+                self._note = ""
                 if event.alerts > before:
                     return plain(
                         f"postdeploy: watch {_clock(event.elapsed_s)} of "
@@ -288,7 +289,9 @@ def _clock(seconds: float) -> str:
 def _watch_text(watch: _Watch) -> Text:
     event = watch.event
     since = time.monotonic() - watch.at
-    elapsed = event.elapsed_s + since
+    elapsed = min(
+        event.duration_s, event.elapsed_s + (0 if event.next_evaluation_in_s is None else since)
+    )
     text = Text("watch ", style="bold")
     text.append(f"{_clock(elapsed)} of {_clock(event.duration_s)}")
     text.append(f" · {_clock(max(0.0, event.duration_s - elapsed))} left")

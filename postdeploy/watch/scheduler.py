@@ -267,6 +267,7 @@ class _Loop:
                 self._tell(tick, smoke_future is not None)
             if smoke_future is not None:
                 self._record_smoke(smoke_future, smoke_started)
+                self._tell(None, smoke_running=False)
         finally:
             if probe is not None:
                 probe.stop()
