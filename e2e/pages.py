@@ -76,6 +76,10 @@ def log_in(page: Page, account: Account) -> None:
         expect(
             page.get_by_text(f"Signed in as {account.username} ({account.role})")
         ).to_be_visible()
+    # The page's script (deferred) runs before "load": until then a control it enhances —
+    # the Kind filter that applies on change — does nothing yet, and a check that uses it
+    # at once waits for a navigation that never comes (issue 23's console-check timeout).
+    page.wait_for_load_state("load")
 
 
 def open_library(page: Page, account: Account) -> None:
@@ -87,6 +91,7 @@ def open_library(page: Page, account: Account) -> None:
         assert status < 500, f"GET / answered HTTP {status}"
         expect(page.get_by_role("heading", name="Media library")).to_be_visible()
     expect(page.get_by_text(f"Signed in as {account.username} ({account.role})")).to_be_visible()
+    page.wait_for_load_state("load")  # see log_in
 
 
 def log_out(page: Page) -> None:

@@ -218,6 +218,8 @@ class SuiteSettings:
     contract_max_examples: int = 8  # generated requests per endpoint in the contract stage
     cert_min_days: int = 14  # a TLS certificate expiring sooner is a finding
     ca_file: Path | None = None  # a private CA the target's certificate chains to
+    # The e2e checks' bound on one wait, before it is scaled by the machine's measured speed.
+    e2e_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +411,7 @@ class _SuitesModel(_Strict):
     contract_max_examples: int = Field(default=8, ge=1, le=1000)
     cert_min_days: int = Field(default=14, ge=0, le=3650)
     ca_file: Path | None = None
+    e2e_timeout_s: float = Field(default=10.0, ge=1, le=120)
 
 
 class _BrowserModel(_Strict):
@@ -781,6 +784,7 @@ def _suite_settings(
         ),
         cert_min_days=int(number("POSTDEPLOY_CERT_MIN_DAYS", model.cert_min_days, 0, 3650)),
         ca_file=_optional_path(env.get("POSTDEPLOY_CA_FILE"), model.ca_file, cwd, base_dir),
+        e2e_timeout_s=number("POSTDEPLOY_E2E_TIMEOUT_S", model.e2e_timeout_s, 1, 120),
     )
 
 

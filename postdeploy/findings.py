@@ -72,12 +72,18 @@ class StageStatus(StrEnum):
 
 
 class CheckOutcome(StrEnum):
-    """How one check (one pytest test, one scan rule, one PromQL rule) ended."""
+    """How one check (one pytest test, one scan rule, one PromQL rule) ended.
+
+    FLAKY: failed only by a timeout, then passed when retried once (the e2e stage, issue
+    23). Not a finding and never blocking — the release did what it should — but never a
+    silent pass either: every report shows it, so a machine too slow for its checks is seen.
+    """
 
     PASSED = "passed"
     FAILED = "failed"
     ERROR = "error"
     SKIPPED = "skipped"
+    FLAKY = "flaky"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,20 +128,29 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """The outcome of one check, kept so reports can list what ran, not only what failed."""
+    """The outcome of one check, kept so reports can list what ran, not only what failed.
+
+    ``attachments``: evidence files of the check, pass or fail (the PromQL rule and the
+    value it read, the load samples an endpoint was judged on), relative to the run
+    directory like :attr:`Finding.attachments`.
+    """
 
     check_id: str
     outcome: CheckOutcome
     duration_s: float = 0.0
     message: str = ""
+    attachments: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.check_id,
             "outcome": self.outcome.value,
             "duration_s": round(self.duration_s, 3),
             "message": self.message,
         }
+        if self.attachments:
+            data["attachments"] = list(self.attachments)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:
@@ -144,12 +159,17 @@ class CheckResult:
             outcome=CheckOutcome(data["outcome"]),
             duration_s=float(data.get("duration_s", 0.0)),
             message=data.get("message", ""),
+            attachments=tuple(data.get("attachments", ())),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class StageResult:
-    """What one stage found. ``reason`` explains any status other than PASSED."""
+    """What one stage found. ``reason`` explains any status other than PASSED.
+
+    ``started_at``: when the stage began (seconds since the epoch), set by the runner, so
+    the reports can show real start and stop times (Allure's timeline and duration).
+    """
 
     name: str
     status: StageStatus
@@ -160,6 +180,7 @@ class StageResult:
     metrics: dict[str, float] = field(default_factory=dict)
     artifacts: tuple[str, ...] = ()
     charts: Charts = field(default_factory=Charts)
+    started_at: float | None = None
 
     def count(self, outcome: CheckOutcome) -> int:
         """How many checks ended with ``outcome``."""
@@ -176,6 +197,7 @@ class StageResult:
             "metrics": dict(self.metrics),
             "artifacts": list(self.artifacts),
             "charts": self.charts.to_dict(),
+            "started_at": self.started_at,
         }
 
     @classmethod
@@ -190,4 +212,5 @@ class StageResult:
             metrics={key: float(value) for key, value in data.get("metrics", {}).items()},
             artifacts=tuple(data.get("artifacts", [])),
             charts=Charts.from_dict(data.get("charts")),
+            started_at=data.get("started_at"),
         )

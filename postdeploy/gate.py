@@ -17,9 +17,9 @@ from typing import Any
 from postdeploy.config import GatePolicy
 from postdeploy.findings import (
     CheckOutcome,
-    CheckResult,
     Finding,
     RollbackTrigger,
+    Severity,
     StageResult,
     StageStatus,
 )
@@ -128,7 +128,11 @@ def _stage_gap(result: StageResult | None) -> str:
         return result.reason or "stage could not run"
     if result.status is StageStatus.SKIPPED:
         return result.reason or "stage skipped"
-    ran = result.count(CheckOutcome.PASSED) + result.count(CheckOutcome.FAILED)
+    # A flaky check ran and passed on its retry: checked (and shown as flaky), not a gap.
+    ran = sum(
+        result.count(outcome)
+        for outcome in (CheckOutcome.PASSED, CheckOutcome.FAILED, CheckOutcome.FLAKY)
+    )
     if ran == 0:
         return "no checks ran"
     if result.status is StageStatus.FAILED and not result.findings:
@@ -138,7 +142,13 @@ def _stage_gap(result: StageResult | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The run's one answer with everything behind it; ``verdict.json`` renders this."""
+    """The run's one answer with everything behind it; ``verdict.json`` renders this.
+
+    ``block_severity`` and ``accepted`` record the policy the findings were weighed with,
+    so a report can say why a finding did not block (:meth:`why_not_blocking`) without
+    deciding anything itself. ``requested_stages``: the stages named with ``--stages``
+    (empty: the profile's).
+    """
 
     run_id: str
     decision: Decision
@@ -151,10 +161,40 @@ class Verdict:
     started_at: datetime
     finished_at: datetime
     error: str | None = None
+    block_severity: Severity = Severity.HIGH
+    accepted: tuple[str, ...] = ()
+    requested_stages: tuple[str, ...] = ()
 
     @property
     def duration_s(self) -> float:
         return (self.finished_at - self.started_at).total_seconds()
+
+    def blocks(self, finding: Finding) -> bool:
+        """Whether ``finding`` counted against the release (it fired its trigger)."""
+        return self.why_not_blocking(finding) is None
+
+    def why_not_blocking(self, finding: Finding) -> str | None:
+        """Why ``finding`` did not block, in words, or ``None`` when it did."""
+        if finding.origin and finding.origin in self.accepted:
+            return (
+                "an accepted risk in the gate policy ([gate] accept_risks): reported, not blocking"
+            )
+        if not finding.severity.at_least(self.block_severity):
+            return (
+                f"{finding.severity.value} findings do not block; the gate blocks at "
+                f"{self.block_severity.value}"
+                + (" and above" if self.block_severity is not Severity.CRITICAL else "")
+            )
+        return None
+
+    def stage_note(self, stage: StageResult) -> str:
+        """For a stage that failed without blocking the release: why not, else ''."""
+        if stage.status is not StageStatus.FAILED or not stage.findings:
+            return ""
+        reasons = [self.why_not_blocking(finding) for finding in stage.findings]
+        if any(reason is None for reason in reasons):
+            return ""
+        return "does not block: " + "; ".join(dict.fromkeys(r for r in reasons if r))
 
 
 def build_verdict(
@@ -168,6 +208,7 @@ def build_verdict(
     started_at: datetime,
     error: str | None = None,
     finished_at: datetime | None = None,
+    requested_stages: Sequence[str] = (),
 ) -> Verdict:
     """The run's :class:`Verdict`: :func:`evaluate` the results, then fail closed on
     ``error`` — why the run stopped before every expected stage had its say (bad input, an
@@ -204,6 +245,11 @@ def build_verdict(
         started_at=started_at,
         finished_at=finished_at or datetime.now(UTC),
         error=error,
+        block_severity=policy.block_severity,
+        accepted=tuple(
+            dict.fromkeys(f.origin for f in evaluation.reasons if f.origin and _accepted(f, policy))
+        ),
+        requested_stages=tuple(requested_stages),
     )
 
 
@@ -233,11 +279,11 @@ def safe_result(result: StageResult) -> StageResult:
             for finding in result.findings
         ),
         checks=tuple(
-            CheckResult(
-                _safe_line(check.check_id),
-                check.outcome,
-                check.duration_s,
-                _safe_message(check.message),
+            replace(
+                check,
+                check_id=_safe_line(check.check_id),
+                message=_safe_message(check.message),
+                attachments=tuple(_safe_line(path) for path in check.attachments),
             )
             for check in result.checks
         ),

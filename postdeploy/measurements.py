@@ -29,18 +29,31 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
-    "Charts", "EndpointLatency", "RoundPoint", "SequentialTrack", "SloPoint", "TimelinePoint",
+    "LATENCY_CLASSES", "Charts", "EndpointLatency", "RoundPoint", "SequentialTrack", "SloPoint",
+    "TimelinePoint",
 ]  # fmt: skip
+
+
+#: How the judge classified an endpoint — what the chart colours by (issue 21 §4).
+LATENCY_CLASSES = ("regression", "within tolerance", "faster", "no data")
 
 
 @dataclass(frozen=True, slots=True)
 class EndpointLatency:
-    """One endpoint's latency statistic now and in the baseline (``None``: no baseline)."""
+    """One endpoint's latency statistic now and in the baseline (``None``: no baseline).
+
+    ``classification``: the judge's word for the endpoint (one of :data:`LATENCY_CLASSES`,
+    ``None`` when no judge ran) — a bar is red only when the judge says "regression", not
+    whenever it is longer. ``tolerance``: the ratio of this statistic the judge tolerates
+    (e.g. 1.2: 20 % slower is still within tolerance), drawn as a mark at baseline times it.
+    """
 
     endpoint: str
     current_ms: float
     baseline_ms: float | None = None
     statistic: str = "p95"
+    classification: str | None = None
+    tolerance: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,16 +61,21 @@ class EndpointLatency:
             "statistic": self.statistic,
             "baseline_ms": self.baseline_ms,
             "current_ms": self.current_ms,
+            "classification": self.classification,
+            "tolerance": self.tolerance,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EndpointLatency:
         baseline = data.get("baseline_ms")
+        tolerance = data.get("tolerance")
         return cls(
             endpoint=data["endpoint"],
             current_ms=float(data["current_ms"]),
             baseline_ms=None if baseline is None else float(baseline),
             statistic=data.get("statistic", "p95"),
+            classification=data.get("classification"),
+            tolerance=None if tolerance is None else float(tolerance),
         )
 
 

@@ -13,15 +13,24 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from postdeploy import interrupts
 from postdeploy.config import Config, GatePolicy
 from postdeploy.errors import ConfigError, PostdeployError
-from postdeploy.findings import StageResult, StageStatus
+from postdeploy.findings import CheckOutcome, StageResult, StageStatus
 from postdeploy.gate import Verdict, build_verdict
+from postdeploy.progress import (
+    Progress,
+    RunNote,
+    RunPlanned,
+    StageDone,
+    StageStarted,
+    no_progress,
+    shielded,
+)
 from postdeploy.redact import redact_url
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
@@ -45,16 +54,25 @@ class RunOutcome:
     run_dir: Path
 
 
-def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = ()) -> RunOutcome:
+def run(
+    config: Config,
+    *,
+    run_id: str | None = None,
+    stages: Sequence[Stage] = (),
+    progress: Progress = no_progress,
+) -> RunOutcome:
     """Verify ``config.target`` with the stages of ``config.profile`` and write reports.
 
     ``stages``: stages of the caller's own, beside the built-in and plugin ones (see
     :mod:`postdeploy.stages.registry`); ``full`` runs them, ``--stages`` can name them.
+    ``progress``: told what the run is doing (:mod:`postdeploy.progress`); the command line
+    renders it.
     Raises :class:`~postdeploy.errors.ConfigError` before checking anything when the report
     directory cannot take the run (a file, under a file, ``latest`` a real directory).
     """
     check_report_dir(config.report_dir)
     sweep_leftovers()
+    progress = shielded(progress)
     run_id = run_id or new_run_id()
     run_dir = _run_dir(config.report_dir, run_id)
     started = datetime.now(UTC)
@@ -67,7 +85,11 @@ def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = 
     target_info = describe_target(config.target)
     results: list[StageResult] = []
     error: str | None = None
+    progress(RunPlanned(tuple(stage.name for stage in stages)))
     try:
+        progress(
+            RunNote("starting the embedded unimedia" if config.target.embedded else "preflight")
+        )
         needs_metrics = any(stage.name == "monitoring" for stage in stages)
         with started_target(
             config.target,
@@ -84,8 +106,9 @@ def run(config: Config, *, run_id: str | None = None, stages: Sequence[Stage] = 
                 live_version=checked.live_version,
                 embedded=config.target.embedded,
             )
-            context = StageContext.for_run(config, target, run_id, run_dir)
+            context = StageContext.for_run(config, target, run_id, run_dir, progress=progress)
             results, error = _run_stages(stages, context)
+            progress(RunNote("stopping the target, writing the reports"))
     except PostdeployError as exc:
         error = str(exc)
     except KeyboardInterrupt as exc:
@@ -243,11 +266,31 @@ def _wait_for(results: dict[str, StageResult], stages: Sequence[Stage], timeout_
 
 def _run_one(stage: Stage, context: StageContext) -> StageResult:
     log.info("stage %s: running", stage.name)
+    context.progress(StageStarted(stage.name))
+    started = time.time()
+    began = time.monotonic()
     try:
         result = stage.run(context)
     except PostdeployError as exc:
         result = StageResult(stage.name, StageStatus.ERROR, reason=str(exc))
+    # Real times for the reports (Allure's timeline): when it began, how long it took here.
+    result = replace(
+        result,
+        started_at=result.started_at or started,
+        duration_s=result.duration_s or time.monotonic() - began,
+    )
     log.info("stage %s: %s %s", stage.name, result.status.value, result.reason)
+    context.progress(
+        StageDone(
+            stage.name,
+            result.status,
+            checks=len(result.checks),
+            failed=result.count(CheckOutcome.FAILED),
+            duration_s=result.duration_s,
+            reason=result.reason,
+            flaky=result.count(CheckOutcome.FLAKY),
+        )
+    )
     return result
 
 
@@ -271,6 +314,7 @@ def _verdict(
         target=target,
         started_at=started,
         error=error,
+        requested_stages=(config.stages or ()) if config else (),
     )
 
 

@@ -31,14 +31,19 @@ TARGET = TargetInfo(
 DOWNLOAD = "suites/smoke/test_media_roundtrip.py::test_download_returns_identical_bytes"
 VERSION = "suites/smoke/test_service.py::test_live_version_is_the_expected_release"
 LISTING = "suites/smoke/test_media_roundtrip.py::test_upload_appears_in_listing"
+CONSOLE = "e2e/test_console.py::test_pages_log_no_console_errors"
+FILTER = "e2e/test_browse.py::test_kind_filter_shows_only_that_kind"
+LONG_ENDPOINT = "GET /api/v2/media/{id}/content [range] (legacy clients, long name)"
 
 
 def fabricated_charts() -> Charts:
     """Latency for three endpoints (one slower) and a six-hour watch with one firing."""
     return Charts(
         latency=(
-            EndpointLatency("GET /api/v2/media", 182.0, 120.0),
-            EndpointLatency("POST /api/v2/media", 240.0, 250.0),
+            EndpointLatency("GET /api/v2/media", 182.0, 120.0, "p95", "regression", 1.2),
+            EndpointLatency("POST /api/v2/media", 240.0, 250.0, "p95", "within tolerance", 1.2),
+            EndpointLatency(LONG_ENDPOINT, 106.0, 100.0, "p95", "within tolerance", 1.2),
+            EndpointLatency("GET /api/v1/images", 60.0, 90.0, "p95", "faster", 1.2),
             EndpointLatency(f"GET /api/v2/media/{HOSTILE}", 95.0, None),
         ),
         timeline=tuple(
@@ -54,8 +59,33 @@ def fabricated_charts() -> Charts:
     )
 
 
-def sample_verdict(decision: Decision, *, charts: bool = True) -> Verdict:
-    """A realistic verdict for ``decision``; NO_GO fires two triggers."""
+def non_blocking_stage() -> StageResult:
+    """An e2e stage that "failed" on a medium finding (below the gate's high), with a
+    flaky check: the GO that must explain itself (issue 21 §4)."""
+    finding = Finding(
+        "e2e", "Pages log no console errors", Severity.MEDIUM, RollbackTrigger.USER_IMPACT,
+        "1 console error(s): console.error: boom (http://127.0.0.1:1/static/app.js)", CONSOLE,
+        ("stages/e2e/artifacts/console/screenshot.png",),
+    )  # fmt: skip
+    checks = (
+        CheckResult(CONSOLE, CheckOutcome.FAILED, 3.1, "failed"),
+        CheckResult(
+            FILTER, CheckOutcome.FLAKY, 9.4,
+            "passed when retried; the first attempt failed: TimeoutError: Page.wait_for_url: "
+            "Timeout 10000ms exceeded.", ("stages/e2e/artifacts/filter/trace.zip",),
+        ),
+    )  # fmt: skip
+    return StageResult(
+        "e2e", StageStatus.FAILED, 12.5, "1 check(s) failed", (finding,), checks,
+        started_at=NOW.timestamp() + 1,
+    )  # fmt: skip
+
+
+def sample_verdict(
+    decision: Decision, *, charts: bool = True, non_blocking: bool = True
+) -> Verdict:
+    """A realistic verdict for ``decision``; NO_GO fires two triggers; GO (unless
+    ``non_blocking=False``) has a failed stage whose medium finding does not block."""
     findings: tuple[Finding, ...] = ()
     checks = (
         CheckResult(DOWNLOAD, CheckOutcome.PASSED, 0.21),
@@ -97,9 +127,13 @@ def sample_verdict(decision: Decision, *, charts: bool = True) -> Verdict:
         StageResult(
             "smoke", status, 3.9, "3 check(s) failed" if findings else "",
             findings, checks, {}, ("stages/smoke/pytest.log",),
-            fabricated_charts() if charts else Charts(),
+            fabricated_charts() if charts else Charts(), NOW.timestamp(),
         ),
     )  # fmt: skip
+    reasons = findings
+    if decision is Decision.GO and non_blocking:
+        stages = (*stages, non_blocking_stage())
+        reasons = stages[-1].findings
     if decision is Decision.INCONCLUSIVE:
         stages = ()
         error = "target unreachable: http://127.0.0.1:9 refused the connection"
@@ -110,7 +144,7 @@ def sample_verdict(decision: Decision, *, charts: bool = True) -> Verdict:
         profile="full",
         target=TARGET if decision is not Decision.NO_GO else _live("1.9.0"),
         stages=stages,
-        reasons=findings,
+        reasons=reasons,
         triggers_fired=tuple(dict.fromkeys(f.trigger for f in findings)),
         not_checked=not_checked,
         started_at=NOW,

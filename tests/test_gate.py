@@ -99,3 +99,53 @@ def test_not_checked_says_what_and_why() -> None:
         ("load", None, "stage did not run"),
     ]
     assert evaluation.decision is Decision.INCONCLUSIVE
+
+
+def test_a_flaky_check_counts_as_checked_and_never_blocks() -> None:
+    from postdeploy.findings import CheckOutcome, CheckResult, StageResult, StageStatus
+
+    flaky = StageResult(
+        "e2e", StageStatus.PASSED, checks=(CheckResult("e2e::t", CheckOutcome.FLAKY),)
+    )
+    evaluation = evaluate([flaky], expected=["e2e"], policy=GatePolicy())
+    assert evaluation.decision is Decision.GO
+    assert evaluation.not_checked == ()
+
+
+def test_the_verdict_says_why_a_failed_stage_does_not_block() -> None:
+    from datetime import UTC, datetime
+
+    from postdeploy.findings import (
+        CheckOutcome,
+        CheckResult,
+        Finding,
+        RollbackTrigger,
+        Severity,
+        StageResult,
+        StageStatus,
+    )
+    from postdeploy.gate import build_verdict
+    from postdeploy.target.info import TargetInfo
+
+    medium = Finding(
+        "e2e", "console", Severity.MEDIUM, RollbackTrigger.USER_IMPACT, origin="e2e::c"
+    )
+    accepted = Finding("zap", "header", Severity.HIGH, RollbackTrigger.SECURITY_VULNERABILITY,
+                       origin="zap:10038")  # fmt: skip
+    stages = [
+        StageResult("e2e", StageStatus.FAILED, findings=(medium,),
+                    checks=(CheckResult("e2e::c", CheckOutcome.FAILED),)),
+        StageResult("zap", StageStatus.FAILED, findings=(accepted,),
+                    checks=(CheckResult("zap:10038", CheckOutcome.FAILED),)),
+    ]  # fmt: skip
+    verdict = build_verdict(
+        stages, expected=["e2e", "zap"], policy=GatePolicy(accept_risks=("zap:10038",)),
+        run_id="r", profile="full", target=TargetInfo("http://x", True, None, None, ()),
+        started_at=datetime.now(UTC), requested_stages=("e2e", "zap"),
+    )  # fmt: skip
+    assert verdict.decision is Decision.GO
+    assert verdict.stage_note(stages[0]) == (
+        "does not block: medium findings do not block; the gate blocks at high and above"
+    )
+    assert "accepted risk" in verdict.stage_note(stages[1])
+    assert verdict.requested_stages == ("e2e", "zap")

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "postdeploy"
 LAYERS: dict[str, int] = {
     # the vocabulary
     "errors": 0, "findings": 0, "measurements": 0, "runid": 0, "trigger_labels": 0,
-    "redact": 0, "inert": 0, "interrupts": 0,
+    "redact": 0, "inert": 0, "interrupts": 0, "progress": 0,
     "config": 1,
     # what is verified, and its lifecycle
     "target": 2,

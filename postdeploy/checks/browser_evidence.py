@@ -35,6 +35,7 @@ __all__ = ["REDACTED", "BrowserWatch", "save_failure_evidence", "scrub_zip"]
 REDACTED = "***"
 _LIMIT = 50  # entries kept per list: enough to diagnose, bounded for a noisy page
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+SCREENSHOT_TIMEOUT_MS = 15_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +125,21 @@ def save_failure_evidence(
     watch: BrowserWatch,
     secrets: Iterable[str],
 ) -> None:
-    """Screenshot every open page, save the scrubbed trace, add the watch's log as a note."""
+    """Add the watch's log as a note, screenshot every open page, save the scrubbed trace.
+
+    Each piece on its own: a screenshot that cannot be taken (a page still waiting for a
+    navigation that timed out) must not cost the console log and the trace.
+    """
+    artifacts.add_note(watch.render())
     pages = [page for page in context.pages if not page.is_closed()]
     for number, page in enumerate(pages, start=1):
         suffix = "" if number == 1 else f"-{number}"
         shot = artifacts.path(f"screenshot{suffix}.png")
-        page.screenshot(path=str(shot), full_page=True)
+        try:
+            page.screenshot(path=str(shot), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
+        except Exception as exc:  # noqa: BLE001 - see the docstring; the note says what failed
+            artifacts.add_note(f"(screenshot of {page.url} could not be taken: {exc})"[:300])
+            continue
         artifacts.add_file(f"Screenshot {page.url}", shot, "image/png")
     if pages:
         artifacts.add_note("Page at failure: " + ", ".join(page.url for page in pages))
@@ -138,7 +148,6 @@ def save_failure_evidence(
     context.tracing.stop(path=str(trace))
     scrub_zip(trace, known)
     artifacts.add_file("Trace (playwright show-trace trace.zip)", trace, "application/zip")
-    artifacts.add_note(watch.render())
 
 
 def scrub_zip(path: Path, secrets: Iterable[str]) -> None:

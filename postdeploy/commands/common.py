@@ -18,12 +18,14 @@ import click
 
 from postdeploy import interrupts
 from postdeploy.errors import PostdeployError
+from postdeploy.findings import CheckOutcome
 from postdeploy.gate import Decision
 from postdeploy.inert import LINE_LIMIT, MESSAGE_LIMIT, inert_line
 from postdeploy.redact import redact_text
 from postdeploy.reports.wording import EMBEDDED_NOTICE
 
 if TYPE_CHECKING:
+    from postdeploy.gate import Verdict
     from postdeploy.runner import RunOutcome
 
 __all__ = [
@@ -94,11 +96,22 @@ class _SafeRecords(logging.Filter):
         return True
 
 
+class _CurrentStderr:
+    """``sys.stderr`` as it is when a line is written, not when logging was set up: the
+    live progress display swaps it for a proxy that prints above its table."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def setup_logging(*, verbose: bool, debug: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
         format="postdeploy: %(message)s",
-        stream=sys.stderr,
+        stream=_CurrentStderr(),  # type: ignore[arg-type]  # write + flush is all it uses
     )
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, _SafeRecords) for f in handler.filters):
@@ -109,8 +122,10 @@ def setup_logging(*, verbose: bool, debug: bool) -> None:
     logging.getLogger("urllib3").setLevel(logging.ERROR)
 
 
-def print_summary(outcome: RunOutcome) -> None:
-    """The verdict for a terminal: one line per stage, the decision, its reasons."""
+def print_summary(outcome: RunOutcome, *, quiet: bool = False) -> None:
+    """The verdict for a terminal: one line per stage, the decision, its reasons.
+    ``quiet``: the verdict line alone (the embedded default's notice with it, and an
+    ``error:`` line on stderr, if any)."""
     verdict = outcome.verdict
     if verdict.error:
         error_line(verdict.error)
@@ -123,23 +138,31 @@ def print_summary(outcome: RunOutcome) -> None:
             where = first.stage + (f" · {first.check}" if first.check else "")
             more = f" (and {len(blocking) - 1} more in the report)" if len(blocking) > 1 else ""
             error_line(f"not checked: {where}: {first.why}{more}")
+    colour = {"GO": "green", "NO_GO": "red", "INCONCLUSIVE": "yellow"}[verdict.decision.value]
+    fired = ", ".join(trigger.value for trigger in verdict.triggers_fired)
+    line = f"VERDICT: {verdict.decision.value}" + (f" — triggers fired: {fired}" if fired else "")
     target = verdict.target
+    if quiet:
+        click.secho(line, fg=colour, bold=True)
+        if target.embedded:
+            # said wherever a verdict of the embedded default is shown, -q included (issue 16)
+            click.secho(f"  NOTE: {EMBEDDED_NOTICE}", bold=True)
+        return
     version = target.live_version or "unknown version"
-    click.echo(f"postdeploy {verdict.run_id}: {target.url} ({version}), profile {verdict.profile}")
+    click.echo(f"postdeploy {verdict.run_id}: {target.url} ({version}), {_ran(verdict)}")
     if target.embedded:
         click.secho(f"  NOTE: {EMBEDDED_NOTICE}", bold=True)
     for stage in verdict.stages:
+        flaky = stage.count(CheckOutcome.FLAKY)
         click.echo(
             f"  {stage.name:12} {stage.status.value:8} {len(stage.checks):3} checks "
             f"{stage.duration_s:6.1f} s  {safe_line(stage.reason, limit=LINE_LIMIT)}".rstrip()
+            + (f" ({flaky} flaky)" if flaky and "flaky" not in stage.reason else "")
         )
-    colour = {"GO": "green", "NO_GO": "red", "INCONCLUSIVE": "yellow"}[verdict.decision.value]
-    fired = ", ".join(trigger.value for trigger in verdict.triggers_fired)
-    click.secho(
-        f"VERDICT: {verdict.decision.value}" + (f" — triggers fired: {fired}" if fired else ""),
-        fg=colour,
-        bold=True,
-    )
+        note = verdict.stage_note(stage)
+        if note:
+            click.echo(f"  {'':12} {safe_line(note, limit=LINE_LIMIT)}")
+    click.secho(line, fg=colour, bold=True)
     _print_grouped(
         [f"[{f.severity.value}] {f.trigger.value}: {safe_line(f.title)}" for f in verdict.reasons]
     )
@@ -152,6 +175,13 @@ def print_summary(outcome: RunOutcome) -> None:
         ]
     )
     click.echo(f"report: {outcome.run_dir / 'report.html'}")
+
+
+def _ran(verdict: Verdict) -> str:
+    """ "profile full", or the stages ``--stages`` named (the profile did not choose them)."""
+    if verdict.requested_stages:
+        return "stages " + ", ".join(verdict.requested_stages)
+    return f"profile {verdict.profile}"
 
 
 def _print_grouped(lines: list[str], limit: int = 5) -> None:

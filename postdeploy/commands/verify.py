@@ -71,7 +71,10 @@ __all__ = ["load", "verify"]
     help="The previous release, still running: load it together with the target (paired) "
     "instead of comparing with a recorded load baseline.",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each step does on stderr.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress and no summary: only the verdict line."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 @click.option("--load-profile", help="The load stage's profile: quick, standard or soak.")
 @gating_options
@@ -90,8 +93,14 @@ def verify(
     load_profile: str | None = None,
     baseline_target: str | None = None,
     gating: Gating | None = None,
+    quiet: bool = False,
 ) -> None:
-    """Verify a deployed release and gate it."""
+    """Verify a deployed release and gate it.
+
+    Progress goes to stderr: a live table on a terminal, one line per finished stage
+    elsewhere (CI), nothing with -q. The summary and the verdict go to stdout.
+    """
+    from postdeploy.commands.progress_view import ProgressView
     from postdeploy.config import configured_report_dir, load_config
     from postdeploy.errors import ConfigError
     from postdeploy.runner import interrupted, run
@@ -114,7 +123,8 @@ def verify(
                 "baseline_target": baseline_target,
             },
         )  # fmt: skip
-        outcome = run(config, stages=gating.extra_stages())
+        with ProgressView.for_stderr(quiet=quiet) as view:
+            outcome = run(config, stages=gating.extra_stages(), progress=view)
     except PostdeployError as exc:
         if debug:
             traceback.print_exc()
@@ -128,7 +138,7 @@ def verify(
         )  # fmt: skip
     except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
         internal_error()
-    print_summary(outcome)
+    print_summary(outcome, quiet=quiet)
     gating.finish(outcome)
 
 
@@ -158,6 +168,7 @@ def unchecked(
     "--baseline-target", metavar="URL", help="The previous release, still running (paired)."
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the verdict line.")
 @click.pass_context
 def load(
     ctx: click.Context,
@@ -167,11 +178,12 @@ def load(
     report_dir: Path | None,
     baseline_target: str | None,
     debug: bool,
+    quiet: bool,
 ) -> None:
     """Run the load stage alone: Locust load judged against the baseline."""
     ctx.invoke(
         verify, url=url, profile="full", stages="load", config_file=config_file,
-        report_dir=report_dir, expected_version=None, timeout_s=None, verbose=True, debug=debug,
-        load_profile=load_profile,
+        report_dir=report_dir, expected_version=None, timeout_s=None, verbose=not quiet,
+        debug=debug, load_profile=load_profile, quiet=quiet,
         baseline_target=baseline_target,
     )  # fmt: skip

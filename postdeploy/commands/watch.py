@@ -55,7 +55,10 @@ __all__ = ["watch"]
 )
 @click.option("--config", "config_file", type=click.Path(path_type=Path))
 @click.option("--report-dir", type=click.Path(path_type=Path))
-@click.option("-v", "--verbose", is_flag=True, help="Show progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each step does on stderr.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress and no summary: only the verdict line."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for every error.")
 def watch(
     url: str | None,
@@ -73,8 +76,14 @@ def watch(
     report_dir: Path | None,
     verbose: bool,
     debug: bool,
+    quiet: bool = False,
 ) -> None:
-    """Watch a release for hours: rules, smoke reruns, alerts, status updates, a summary."""
+    """Watch a release for hours: rules, smoke reruns, alerts, status updates, a summary.
+
+    Progress goes to stderr: on a terminal a live line (time left, the next evaluation,
+    alerts so far), elsewhere one line per alert that fires, nothing with -q.
+    """
+    from postdeploy.commands.progress_view import ProgressView
     from postdeploy.commands.verify import unchecked
     from postdeploy.config import configured_report_dir, load_config
     from postdeploy.monitoring.rules import parse_duration
@@ -84,6 +93,7 @@ def watch(
     from postdeploy.watch.scheduler import watch as run_watch
 
     setup_logging(verbose=verbose, debug=debug)
+    view = ProgressView.for_stderr(quiet=quiet)
     try:
         config = load_config(
             config_file=config_file, overrides={"url": url, "report_dir": report_dir}
@@ -107,10 +117,12 @@ def watch(
             alertmanager_urls=alertmanager_url + config.alertmanager_webhooks,
             alertmanager_api_urls=tuple(_checked_url(u) for u in alertmanager_api),
             slack_urls=slack_url + config.slack_webhooks,
+            progress=view,
         )
         # A cancelled nightly job (SIGTERM) ends like Ctrl-C: cleanly, with the summary.
         signal.signal(signal.SIGTERM, lambda *_: options.stop.set())
-        outcome = run_watch(config, options)
+        with view:
+            outcome = run_watch(config, options)
     except PostdeployError as exc:
         if debug:
             traceback.print_exc()
@@ -121,7 +133,7 @@ def watch(
         outcome = unchecked(where, interrupted(exc, "before the watch started"), "smoke", url)
     except Exception:  # noqa: BLE001 - a bug: say so loudly, with the traceback
         internal_error()
-    print_summary(outcome)
+    print_summary(outcome, quiet=quiet)
     exit_with(outcome.verdict.decision)
 
 

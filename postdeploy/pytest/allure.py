@@ -27,6 +27,7 @@ from postdeploy.checks.artifacts import Attachment
 from postdeploy.trigger_labels import ALLURE_SEVERITY, TRIGGER_NAME
 
 __all__ = [
+    "CHECK_LABEL",
     "NOTE_PREFIX",
     "add_target",
     "attach_exchanges",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 NOTE_PREFIX = "rollback trigger: "
+CHECK_LABEL = "postdeploy_check"  # the check's id (pytest node id): how reports find its result
 _NOTED = "__postdeploy_trigger_noted__"
 
 
@@ -45,9 +47,15 @@ def trigger_note(tag: GateTag) -> str:
     return f"{NOTE_PREFIX}{tag.trigger.value} (severity {tag.severity.value})"
 
 
-def label_check(stage: str, guards: GateTag, title: str) -> None:
-    """Labels every check gets, pass or fail (called while the check is being set up)."""
+def label_check(stage: str, guards: GateTag, title: str, check_id: str = "") -> None:
+    """Labels every check gets, pass or fail (called while the check is being set up).
+
+    ``check_id`` (the node id) lets the run's reports find this result again: to give it a
+    history id that does not change between runs and to mark it flaky (see
+    :mod:`postdeploy.reports.allure_results`)."""
     allure.dynamic.epic(f"Stage: {stage}")
+    if check_id:
+        allure.dynamic.label(CHECK_LABEL, check_id)
     allure.dynamic.feature(f"Guards: {TRIGGER_NAME[guards.trigger]}")
     allure.dynamic.story(title)
     allure.dynamic.severity(allure.severity_level(ALLURE_SEVERITY[guards.severity]))

@@ -9,6 +9,11 @@ the controller owns and cleans up.
 Results: every test's outcome is recorded on the controller (xdist replays worker
 reports there) and, with ``--postdeploy-results FILE``, written as one stage result that
 ``postdeploy verify`` reads back.
+
+Progress: with ``--postdeploy-progress FILE`` the controller appends one JSON line when it
+knows how many checks will run and one per finished check (:mod:`postdeploy.progress`);
+the stage that started this pytest follows the file. Only the controller writes — xdist
+workers' reports all arrive there — so lines never interleave.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from postdeploy.checks.media_api import delete_tagged_quietly
 from postdeploy.config import Account, Config, TargetSettings, load_config, run_id_from_environment
 from postdeploy.errors import PostdeployError
 from postdeploy.findings import CheckOutcome, StageResult, StageStatus
+from postdeploy.progress import CheckDone, ChecksPlanned, to_json_line
 from postdeploy.pytest.allure import (
     add_target,
     attach_exchanges,
@@ -39,6 +45,7 @@ from postdeploy.pytest.allure import (
     mark_failure,
 )
 from postdeploy.pytest.results import GATE_PROPERTY, StageRecorder
+from postdeploy.redact import redact_text
 from postdeploy.runid import new_run_id, run_tag
 from postdeploy.target.client import login, new_client
 from postdeploy.target.embedded import SharedEmbedded
@@ -141,21 +148,67 @@ class _Session:
 _KEY = pytest.StashKey[_Session]()
 
 
+class _ProgressFile:
+    """The progress lines of this session: appended and flushed one at a time, so the
+    reader never sees more than one torn line (which it skips)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._out = path.open("a", encoding="utf-8")
+        self._planned = False
+
+    def planned(self, stage: str, total: int) -> None:
+        if not self._planned:  # once: every xdist worker reports the same collection
+            self._planned = True
+            self.write(ChecksPlanned(stage, total))
+
+    def write(self, event: ChecksPlanned | CheckDone) -> None:
+        if not self._out.closed:
+            self._out.write(to_json_line(event))
+            self._out.flush()
+
+    def close(self) -> None:
+        self._out.close()
+
+
+def _distributed(config: pytest.Config) -> bool:
+    """True on an xdist controller that hands the checks to workers."""
+    return bool(getattr(config.option, "numprocesses", None)) and config.pluginmanager.has_plugin(
+        "dsession"
+    )
+
+
 class _ResultWriter:
     """Controller-side hooks: record every report, write the stage result at the end."""
 
     def __init__(self, state: _Session) -> None:
         self._state = state
         self._result: StageResult | None = None
+        path = state.config.getoption("postdeploy_progress")
+        self._progress = _ProgressFile(Path(path)) if path else None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self._state.recorder.add(report)
+        done = self._state.recorder.add(report)
+        if done is not None and self._progress is not None:
+            self._progress.write(CheckDone(self._state.recorder.stage, done.check_id, done.outcome))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if self._progress is not None and not _distributed(session.config):
+            self._progress.planned(self._state.recorder.stage, len(session.items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """xdist: the controller collects nothing itself; every worker collects the same."""
+        if self._progress is not None:
+            self._progress.planned(self._state.recorder.stage, len(ids))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self._state.recorder.add_collection_error(report)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._progress is not None:
+            self._progress.close()
         self._result = self._state.recorder.result(
             exitstatus, time.monotonic() - self._state.started
         )
@@ -179,9 +232,17 @@ class _ResultWriter:
             terminalreporter.write_line(
                 f"{finding.severity.value.upper():8} {finding.trigger.value:24} {finding.title}"
             )
+        for check in result.checks:
+            if check.outcome is CheckOutcome.FLAKY:
+                terminalreporter.write_line(f"FLAKY    {check.check_id}: {check.message}")
         if result.status is StageStatus.PASSED:
             passed = result.count(CheckOutcome.PASSED)
-            terminalreporter.write_line(f"stage {result.name}: passed ({passed} checks)")
+            flaky = result.count(CheckOutcome.FLAKY)
+            terminalreporter.write_line(
+                f"stage {result.name}: passed ({passed} checks"
+                + (f", {flaky} flaky" if flaky else "")
+                + ")"
+            )
         else:
             terminalreporter.write_line(
                 f"stage {result.name}: {result.status.value}: {result.reason}"
@@ -213,6 +274,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the stage result (checks and findings) as JSON",
     )
     group.addoption("--postdeploy-run-id", metavar="ID", help="run id used to tag writes")
+    group.addoption(
+        "--postdeploy-progress",
+        metavar="FILE",
+        help="append one JSON line per finished check (and one with the number planned)",
+    )
     group.addoption(
         "--postdeploy-artifacts",
         metavar="DIR",
@@ -265,13 +331,14 @@ def pytest_runtest_makereport(
         artifacts = item.stash.get(_ARTIFACTS, None)
         if artifacts is not None:
             artifacts.collect()  # while the page/state is still there, before teardown
+        artifacts = _with_exchanges(item, state, artifacts)
         evidence = _evidence(call, state.exchanges, artifacts)
         attachments = _attachments(artifacts, relative=_reports_relative(item.config))
         mark_failure(exc, tag)
-        if artifacts is not None:
-            attach_files(artifacts.attachments)
+        if artifacts is not None:  # the exchanges are attached below, as text, pass or fail
+            attach_files([a for a in artifacts.attachments if a.label != "HTTP exchanges"])
     if call.when == "call":
-        attach_exchanges(state.exchanges.render())
+        attach_exchanges(redact_text(state.exchanges.render()))
         add_target(state.target_url())
     report = yield
     if failed and report.when == "call" and report.failed:
@@ -295,7 +362,7 @@ def pytest_runtest_makereport(
 def pytest_runtest_setup(item: pytest.Item) -> None:
     state = item.config.stash[_KEY]
     state.exchanges.reset()
-    label_check(state.recorder.stage, _marker_tag(item), _title(item))
+    label_check(state.recorder.stage, _marker_tag(item), _title(item), item.nodeid)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -475,6 +542,22 @@ def _evidence(
                 + ", ".join(f"{a.label} ({a.path.name})" for a in artifacts.attachments)
             )
     return "\n\n".join(parts)
+
+
+def _with_exchanges(
+    item: pytest.Item, state: _Session, artifacts: CheckArtifacts | None
+) -> CheckArtifacts | None:
+    """The failing check's HTTP exchanges (requests, statuses, response excerpts; redacted)
+    as a file beside its other evidence, so the finding links the exact requests (issue 21
+    §4). Only when results are written somewhere a report can link."""
+    rendered = redact_text(state.exchanges.render())  # a URL's query may carry a token
+    if not rendered or not _reports_relative(item.config):
+        return artifacts
+    artifacts = artifacts or CheckArtifacts(state.artifacts_root(), item.nodeid)
+    path = artifacts.path("exchanges.txt")
+    path.write_text(rendered + "\n", encoding="utf-8")
+    artifacts.add_file("HTTP exchanges", path, "text/plain")
+    return artifacts
 
 
 def _reports_relative(config: pytest.Config) -> bool:

@@ -1,4 +1,6 @@
-"""The run-level files of ``allure-results/``: environment, executor, categories.
+"""The run-level files of ``allure-results/``: environment, executor, categories — and,
+through :mod:`postdeploy.reports.allure_results`, the results of every stage that is not
+pytest and of the verdict itself.
 
 allure-pytest writes one result per check (with the labels and trigger notes of
 :mod:`postdeploy.pytest.allure`); what a single test cannot know is written here, once per
@@ -24,6 +26,7 @@ from postdeploy.findings import RollbackTrigger
 from postdeploy.gate import Verdict
 from postdeploy.pytest.allure import NOTE_PREFIX
 from postdeploy.redact import redact_url
+from postdeploy.reports.allure_results import write_allure_results
 from postdeploy.reports.wording import TRIGGER_NAME, TRIGGER_WORDS, decision_label
 
 __all__ = [
@@ -111,7 +114,8 @@ def write_allure_metadata(verdict: Verdict, run_dir: Path) -> list[Path]:
     )
     categories = results / "categories.json"
     categories.write_text(json.dumps(allure_categories(), indent=2), encoding="utf-8")
-    return [environment, executor, categories]
+    # Every stage's checks and the verdict itself, beside allure-pytest's results.
+    return [environment, executor, categories, *write_allure_results(verdict, run_dir, results)]
 
 
 def _escape(text: str, *, key: bool = False) -> str:

@@ -93,8 +93,12 @@ def find_allure() -> tuple[Path, str]:
     raise ToolMissing(f"the Allure 3 command line is not installed: {HOW_TO_GET}")
 
 
-def build_allure_report(run_dir: Path, *, history: Path | None = None) -> AllureBuild:
-    """Build ``run_dir/allure-report/index.html`` from ``run_dir/allure-results``."""
+def build_allure_report(
+    run_dir: Path, *, history: Path | None = None, single_file: bool = True
+) -> AllureBuild:
+    """Build ``run_dir/allure-report/index.html`` from ``run_dir/allure-results``.
+
+    ``single_file=False``: a folder of files, which a browser can show only over HTTP."""
     results = run_dir / RESULTS_DIR
     if not results.is_dir():
         raise PostdeployError(f"no Allure results in {run_dir} (expected {results})")
@@ -109,7 +113,9 @@ def build_allure_report(run_dir: Path, *, history: Path | None = None) -> Allure
                 "output": str(output.resolve()),
                 "historyPath": str(history.resolve()),
                 "categories": allure_categories(),
-                "plugins": {"awesome": {"options": {"singleFile": True, "reportLanguage": "en"}}},
+                "plugins": {
+                    "awesome": {"options": {"singleFile": single_file, "reportLanguage": "en"}}
+                },
             },
             indent=2,
         ),

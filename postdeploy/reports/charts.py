@@ -81,11 +81,17 @@ def findings_by_trigger(findings: Sequence[Finding]) -> list[BarRow]:
 
 @dataclass(frozen=True, slots=True)
 class LatencyGroup:
+    """One endpoint: its name on a line of its own (never cut to fit a column), the
+    baseline and current bars below it, the tolerance mark, and the judge's word."""
+
     endpoint: str
+    label: str  # the name as drawn: whole, unless longer than a line can hold
     y: float
     baseline: BarRow | None
     current: BarRow
     worse_by_pct: float | None
+    classification: str | None
+    tolerance_x: float | None  # where baseline times tolerance lies on the axis
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,41 +101,83 @@ class LatencyChart:
     ticks: tuple[tuple[float, float], ...]  # (value, x)
     groups: tuple[LatencyGroup, ...]
     height: float
+    tolerance: float | None  # the ratio the judge tolerates, when all rows share one
+    classes: tuple[str, ...]  # the classifications present, for the legend
+
+
+BAR_LEFT = 10.0  # bars start at the left edge: the names are above them, not beside them
+BAR_W = WIDTH - BAR_LEFT - 190.0  # room on the right for the value and the judge's word
+LABEL_CHARS = 90  # a name longer than this (hostile or absurd) is shortened, with "…"
+_GROUP_H = 58.0
+# The judge's word → the bar's CSS class; no classification (no judge): by comparison only.
+LATENCY_CSS = {
+    "regression": "worse",
+    "within tolerance": "same",
+    "faster": "faster",
+    "no data": "nodata",
+}
 
 
 def latency_chart(rows: Sequence[EndpointLatency]) -> LatencyChart | None:
-    """Baseline vs current per endpoint as paired bars; ``None`` without data."""
+    """Baseline vs current per endpoint as paired bars; ``None`` without data.
+
+    Coloured by the judge's classification, not by "longer": +6 % of noise within
+    tolerance is blue, a regression red, faster green. The tolerance mark is at baseline times
+    the tolerated ratio, so a reader sees how much room an endpoint had.
+    """
     if not rows:
         return None
     peak = max(max(row.current_ms, row.baseline_ms or 0.0) for row in rows)
     axis_max = nice_ceiling(peak)
-    scale = PLOT_W / axis_max
+    scale = BAR_W / axis_max
     groups = []
     for index, row in enumerate(rows):
-        y = 10 + 44 * index
+        y = 18 + _GROUP_H * index
         baseline = (
-            BarRow("baseline", row.baseline_ms, row.baseline_ms * scale, y, "baseline")
+            BarRow("baseline", row.baseline_ms, row.baseline_ms * scale, y + 6, "baseline")
             if row.baseline_ms is not None
             else None
         )
-        current_css = (
-            "worse" if row.baseline_ms is not None and row.current_ms > row.baseline_ms else "same"
-        )
-        current = BarRow("current", row.current_ms, row.current_ms * scale, y + 16, current_css)
+        if row.classification is not None:
+            current_css = LATENCY_CSS.get(row.classification, "same")
+        else:
+            slower = row.baseline_ms is not None and row.current_ms > row.baseline_ms
+            current_css = "worse" if slower else "same"
+        current = BarRow("current", row.current_ms, row.current_ms * scale, y + 22, current_css)
         worse = (
             100.0 * (row.current_ms - row.baseline_ms) / row.baseline_ms
             if row.baseline_ms
             else None
         )
-        groups.append(LatencyGroup(row.endpoint, y, baseline, current, worse))
+        tolerance_x = (
+            BAR_LEFT + row.baseline_ms * row.tolerance * scale
+            if row.baseline_ms is not None and row.tolerance is not None
+            else None
+        )
+        if tolerance_x is not None and tolerance_x > BAR_LEFT + BAR_W:
+            tolerance_x = None  # beyond the axis: the caption still gives the ratio
+        label = (
+            row.endpoint
+            if len(row.endpoint) <= LABEL_CHARS
+            else row.endpoint[: LABEL_CHARS - 1] + "…"
+        )
+        groups.append(
+            LatencyGroup(
+                row.endpoint, label, y, baseline, current, worse, row.classification, tolerance_x
+            )
+        )
     steps = _tick_steps(axis_max)
-    ticks = tuple((axis_max * i / steps, LABEL_W + PLOT_W * i / steps) for i in range(steps + 1))
+    ticks = tuple((axis_max * i / steps, BAR_LEFT + BAR_W * i / steps) for i in range(steps + 1))
+    tolerances = {row.tolerance for row in rows if row.tolerance is not None}
+    present = [c for c in LATENCY_CSS if any(row.classification == c for row in rows)]
     return LatencyChart(
         statistic=rows[0].statistic,
         axis_max=axis_max,
         ticks=ticks,
         groups=tuple(groups),
-        height=20 + 44 * len(rows) + 24,
+        height=18 + _GROUP_H * len(rows) + 22,
+        tolerance=next(iter(tolerances)) if len(tolerances) == 1 else None,
+        classes=tuple(present),
     )
 
 

@@ -8,6 +8,7 @@ network: styles and the few lines of script are inline, charts are inline SVG.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from postdeploy.findings import CheckOutcome, Finding, RollbackTrigger
 from postdeploy.gate import Verdict
+from postdeploy.measurements import EndpointLatency
 from postdeploy.reports import charts
 from postdeploy.reports.wording import (
     DECISION_HEADLINE,
@@ -26,7 +28,7 @@ from postdeploy.reports.wording import (
     decision_label,
 )
 
-__all__ = ["TOP_FINDINGS", "render_html", "write_html"]
+__all__ = ["TOP_FINDINGS", "latency_svg", "render_html", "write_html"]
 
 TOP_FINDINGS = 10
 
@@ -54,8 +56,19 @@ def render_html(
     verdict: Verdict, *, allure_report: str | None = None, dry_run: bool = False
 ) -> str:
     """The page for ``verdict``; ``allure_report`` is a relative link to a built Allure report."""
-    template = _ENV.get_template("report.html.j2")
+    template = _ENV.overlay()
+    template.filters["why_not_blocking"] = lambda f: verdict.why_not_blocking(f) or "it blocks"
+    template = template.get_template("report.html.j2")
     return template.render(**_context(verdict), allure_report=allure_report, dry_run=dry_run)
+
+
+def latency_svg(rows: Sequence[EndpointLatency]) -> str | None:
+    """The latency chart as a standalone SVG document (an Allure attachment), or ``None``."""
+    chart = charts.latency_chart(rows)
+    if chart is None:
+        return None
+    module = _ENV.get_template("charts.svg.j2").module
+    return str(module.latency_svg(chart, 1, charts.BAR_LEFT, standalone=True)).strip() + "\n"  # type: ignore[attr-defined]
 
 
 def write_html(
@@ -105,6 +118,7 @@ def _context(verdict: Verdict) -> dict[str, Any]:
         "rest": numbered[TOP_FINDINGS:],
         "by_trigger": charts.findings_by_trigger(verdict.reasons),
         "bar_label_w": charts.LABEL_W,
+        "bar_left": charts.BAR_LEFT,
         "stage_charts": stage_charts,
         "totals": totals,
         "longest": longest,

@@ -1,4 +1,10 @@
-"""``junit.xml`` for CI systems: one testsuite per stage, one testcase per check."""
+"""``junit.xml`` for CI systems: one testsuite per stage, one testcase per check.
+
+A flaky check (failed only by a timeout, passed when retried) is a passing testcase with a
+``<flakyFailure>`` child carrying the first attempt's failure — the element Maven
+Surefire writes for a test that passed on a rerun, which Jenkins, GitLab and most JUnit
+readers show as flaky rather than as a plain pass.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +47,12 @@ def render_junit(verdict: Verdict) -> str:
                 ET.SubElement(case, "error", message=check.message)
             elif check.outcome is CheckOutcome.SKIPPED:
                 ET.SubElement(case, "skipped", message=check.message)
+            elif check.outcome is CheckOutcome.FLAKY:
+                first = check.message.split("\n", 1)[0]
+                flaky = ET.SubElement(case, "flakyFailure", message=first, type="timeout")
+                flaky.text = check.message
+                properties = ET.SubElement(case, "properties")
+                ET.SubElement(properties, "property", name="flaky", value="true")
         if not stage.checks and stage.reason:
             case = ET.SubElement(suite, "testcase", classname=stage.name, name="stage")
             ET.SubElement(case, "error", message=stage.reason)

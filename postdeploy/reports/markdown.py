@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from postdeploy.findings import CheckOutcome
 from postdeploy.gate import Verdict
 from postdeploy.reports.wording import (
     DECISION_HEADLINE,
@@ -66,6 +67,7 @@ def render_markdown(
         more=max(0, len(verdict.reasons) - TOP_FINDINGS),
         report_link=report_link,
         dry_run=dry_run,
+        flaky=CheckOutcome.FLAKY,
     )
 
 

@@ -22,6 +22,7 @@ from postdeploy.config import (
     ZapSettings,
 )
 from postdeploy.findings import StageResult
+from postdeploy.progress import Progress, no_progress
 
 __all__ = ["Stage", "StageContext"]
 
@@ -34,7 +35,8 @@ class StageContext:
 
     ``target`` is the *live* target — for the embedded default, the started unimedia with
     its URL and passwords — not the configured one. ``environment`` is what child
-    processes start from (see :mod:`postdeploy.target.child_env`).
+    processes start from (see :mod:`postdeploy.target.child_env`). ``progress``: where the
+    stage reports what it is doing (:mod:`postdeploy.progress`); never printed by a stage.
     """
 
     target: TargetSettings
@@ -50,10 +52,17 @@ class StageContext:
     deployed_at: float | None = None
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    progress: Progress = field(default=no_progress, repr=False, compare=False)
 
     @classmethod
     def for_run(
-        cls, config: Config, target: TargetSettings, run_id: str, run_dir: Path
+        cls,
+        config: Config,
+        target: TargetSettings,
+        run_id: str,
+        run_dir: Path,
+        *,
+        progress: Progress = no_progress,
     ) -> StageContext:
         """The context of a run of ``config`` against its started ``target``."""
         return cls(
@@ -70,6 +79,7 @@ class StageContext:
             deployed_at=config.deployed_at,
             environment=config.environment,
             monitoring=config.monitoring,
+            progress=progress,
         )
 
     def stage_dir(self, name: str) -> Path:

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from postdeploy.config import process_environment
@@ -66,9 +66,17 @@ class DataStage:
             )  # fmt: skip
         except PostdeployError as exc:
             return StageResult(self.name, StageStatus.ERROR, time.monotonic() - started, str(exc))
-        findings = findings_of(self.name, comparison, source)
+        evidence = (str(Path("stages") / self.name / "comparison.json"),)
+        findings = [
+            replace(finding, attachments=evidence)
+            for finding in findings_of(self.name, comparison, source)
+        ]
         checks = tuple(
-            CheckResult(f"data::{what}", CheckOutcome.FAILED if bad else CheckOutcome.PASSED)
+            CheckResult(
+                f"data::{what}",
+                CheckOutcome.FAILED if bad else CheckOutcome.PASSED,
+                attachments=evidence,
+            )
             for what, bad in (
                 ("no record missing", comparison.missing),
                 ("metadata preserved", comparison.changed),
@@ -91,7 +99,7 @@ class DataStage:
                 "records_after": float(comparison.after_total),
                 "records_added": float(comparison.added),
             },
-            artifacts=(str(Path("stages") / self.name / "comparison.json"),),
+            artifacts=evidence,
         )
 
 

@@ -53,6 +53,7 @@ from postdeploy.findings import (
     StageResult,
     StageStatus,
 )
+from postdeploy.load.live import LiveLoad
 from postdeploy.load.locust_runner import (
     LoadRun,
     LocustProcess,
@@ -141,9 +142,19 @@ class LoadStage:
                 if context.load.critical_endpoints is None
                 else frozenset(context.load.critical_endpoints)
             )
-            if context.load.mode == "fixed":
-                return self._run_fixed(context, profile, tolerances, critical, stage_dir)
-            return self._run_sequential(context, profile, tolerances, critical, stage_dir)
+            fixed = context.load.mode == "fixed"
+            # Locust's live figures for the progress display, in either mode (issue 21 §2):
+            # the fixed judge runs the profile's duration, the rounds at most its longest.
+            live = LiveLoad(
+                self.name,
+                stage_dir,
+                context.progress,
+                planned_s=float(profile.duration_s if fixed else profile.longest_s),
+            )
+            with live:
+                if fixed:
+                    return self._run_fixed(context, profile, tolerances, critical, stage_dir)
+                return self._run_sequential(context, profile, tolerances, critical, stage_dir)
         except PostdeployError as exc:
             return StageResult(self.name, StageStatus.ERROR, reason=str(exc))
 
@@ -313,10 +324,27 @@ def _result(
     # a critical endpoint nobody measured is not a pass (fail closed)
     judged_names = {judgement.name for judgement in judgements}
     missing = sorted(set(missing) | (critical - judged_names))
+    # What each endpoint was judged on, linked from its check and finding (issue 21 §4):
+    # the judge's figures and every request's latency (the per-process sample files).
+    part = current.out_dir.name
+    evidence = (
+        str(Path("stages") / stage / "judgement.json"),
+        *(
+            str(Path("stages") / stage / part / "samples" / path.name)
+            for path in sorted((current.out_dir / "samples").glob("samples-*.tsv"))
+        ),
+    )
     for judgement in judgements:
         check_id = f"load::{judgement.name}"
         if judgement.classification is Classification.HIGH:
-            checks.append(CheckResult(check_id, CheckOutcome.FAILED, message=_headline(judgement)))
+            checks.append(
+                CheckResult(
+                    check_id,
+                    CheckOutcome.FAILED,
+                    message=_headline(judgement),
+                    attachments=evidence,
+                )
+            )
             findings.append(
                 Finding(
                     stage=stage,
@@ -325,6 +353,7 @@ def _result(
                     trigger=RollbackTrigger.PERFORMANCE_DEGRADATION,
                     evidence=_evidence(judgement, source, tol, family_size or 2 * len(judgements)),
                     origin=check_id,
+                    attachments=evidence,
                 )
             )
         elif judgement.classification is Classification.NODATA:
@@ -334,7 +363,11 @@ def _result(
             outcome = CheckOutcome.ERROR if judgement.critical else CheckOutcome.SKIPPED
             checks.append(CheckResult(check_id, outcome, message=f"no data: {why}"))
         else:
-            checks.append(CheckResult(check_id, CheckOutcome.PASSED, message=_numbers(judgement)))
+            checks.append(
+                CheckResult(
+                    check_id, CheckOutcome.PASSED, message=_numbers(judgement), attachments=evidence
+                )
+            )
     for name in missing:
         outcome = CheckOutcome.ERROR if name in critical else CheckOutcome.SKIPPED
         checks.append(CheckResult(f"load::{name}", outcome, message="no requests in this run"))
@@ -358,15 +391,19 @@ def _result(
         status, reason = StageStatus.ERROR, f"{len(errors)} critical endpoint(s) not judged"
     else:
         status, reason = StageStatus.PASSED, ""
+    # The median: the statistic whose shift the judge tolerates up to ``median_ratio``, so
+    # the chart's tolerance mark means what the judge meant; colour by the judge's word.
     latency = tuple(
         EndpointLatency(
             endpoint=j.name,
-            current_ms=j.summary["current_p95_ms"],
-            baseline_ms=j.summary.get("baseline_p95_ms"),
-            statistic="p95",
+            current_ms=j.summary["current_p50_ms"],
+            baseline_ms=j.summary.get("baseline_p50_ms"),
+            statistic="p50",
+            classification=_CHART_CLASS[j.classification],
+            tolerance=tol.median_ratio,
         )
         for j in judgements
-        if "current_p95_ms" in j.summary
+        if "current_p50_ms" in j.summary
     )
     return StageResult(
         name=stage,
@@ -379,6 +416,14 @@ def _result(
         artifacts=artifacts,
         charts=Charts(latency=latency),
     )
+
+
+_CHART_CLASS = {
+    Classification.HIGH: "regression",
+    Classification.PASS: "within tolerance",
+    Classification.LOW: "faster",
+    Classification.NODATA: "no data",
+}
 
 
 def _headline(judgement: EndpointJudgement) -> str:

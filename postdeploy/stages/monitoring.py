@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from postdeploy.errors import ConfigError, MonitoringError
 from postdeploy.findings import (
@@ -98,7 +100,10 @@ class MonitoringStage:
                 duration_s=time.monotonic() - started,
                 reason=f"could not read the metrics: {exc}",
             )
-        result = _result(self.name, rules, observations, time.monotonic() - started)
+        evidence = _write_queries(
+            context.stage_dir(self.name), context.run_dir, rules, observations
+        )
+        result = _result(self.name, rules, observations, time.monotonic() - started, evidence)
         left = {
             f"budget_left_pct:{k}": round(100 * v, 3) for k, v in budgets.items() if v is not None
         }
@@ -137,21 +142,53 @@ def wait_for_first_samples(client: PromClient) -> None:
     )
 
 
+def _write_queries(
+    stage_dir: Path, run_dir: Path, rules: tuple[Rule, ...], observations: list[Observation]
+) -> dict[str, str]:
+    """One file per rule — its PromQL and the value it read — so every check and finding
+    links the exact query it came from (issue 21 §4); rule name → path in the run."""
+    by_rule = {rule.name: rule for rule in rules}
+    folder = stage_dir / "queries"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for obs in observations:
+        rule = by_rule[obs.rule]
+        path = folder / (re.sub(r"[^A-Za-z0-9_.-]+", "_", obs.rule) + ".txt")
+        path.write_text(
+            f"rule: {rule.name}\ntrigger: {rule.trigger.value} (severity {rule.severity.value})\n"
+            f"summary: {rule.summary}\nstate: {obs.state.value}\nvalue: {obs.value}\n"
+            f"detail: {obs.detail}\n\nPromQL:\n{rule.expr}\n",
+            encoding="utf-8",
+        )
+        paths[obs.rule] = path.relative_to(run_dir).as_posix()
+    return paths
+
+
 def _result(
-    name: str, rules: tuple[Rule, ...], observations: list[Observation], duration: float
+    name: str,
+    rules: tuple[Rule, ...],
+    observations: list[Observation],
+    duration: float,
+    evidence: dict[str, str] | None = None,
 ) -> StageResult:
+    evidence = evidence or {}
     by_rule = {rule.name: rule for rule in rules}
     checks: list[CheckResult] = []
     findings: list[Finding] = []
     metrics: dict[str, float] = {}
     for obs in observations:
         rule = by_rule[obs.rule]
+        files = (evidence[obs.rule],) if obs.rule in evidence else ()
         if obs.value is not None:
             metrics[obs.rule] = obs.value
         if obs.state is RuleState.CLEAR:
-            checks.append(CheckResult(obs.rule, CheckOutcome.PASSED, message=rule.summary))
+            checks.append(
+                CheckResult(obs.rule, CheckOutcome.PASSED, message=rule.summary, attachments=files)
+            )
         elif obs.state is RuleState.BREACH:
-            checks.append(CheckResult(obs.rule, CheckOutcome.FAILED, message=obs.detail))
+            checks.append(
+                CheckResult(obs.rule, CheckOutcome.FAILED, message=obs.detail, attachments=files)
+            )
             findings.append(
                 Finding(
                     stage=name,
@@ -160,6 +197,7 @@ def _result(
                     trigger=rule.trigger,
                     evidence=f"{rule.name}: {obs.detail}",
                     origin=rule.expr,
+                    attachments=files,
                 )
             )
         elif obs.state is RuleState.NODATA and rule.optional:

@@ -4,6 +4,12 @@ A subprocess, not ``pytest.main()`` in-process: stages run side by side, a crash
 hanging suite cannot take the verdict down with it, and heavy imports (Playwright, Locust's
 gevent patching) stay out of the runner. The child's environment:
 :mod:`postdeploy.target.child_env`.
+
+Progress: the child's plugin appends a JSON line per finished check to
+``stages/<name>/progress.jsonl``; a thread here follows the file while the child runs and
+hands each event to ``context.progress``. A file rather than a pipe: pytest owns the
+child's stdout, xdist workers never write it (only the controller does), and a file
+survives a crashed child for whoever looks afterwards.
 """
 
 from __future__ import annotations
@@ -12,17 +18,23 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
 
-from postdeploy.findings import Finding, StageResult, StageStatus
+from postdeploy.findings import CheckResult, Finding, StageResult, StageStatus
+from postdeploy.progress import Progress, from_json_line
 from postdeploy.stages.base import StageContext
 from postdeploy.target.child_env import PROJECT_ROOT, target_environment
 from postdeploy.target.leftovers import owned_tempdir
 from postdeploy.target.processes import run_child
 
 __all__ = ["PytestStage"]
+
+_Attached = TypeVar("_Attached", Finding, CheckResult)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +52,8 @@ class PytestStage:
         stage_dir = context.stage_dir(self.name)
         results_file = stage_dir / "result.json"
         log_file = stage_dir / "pytest.log"
+        progress_file = stage_dir / "progress.jsonl"
+        progress_file.unlink(missing_ok=True)
         missing = [path for path in self.paths if not (PROJECT_ROOT / path).exists()]
         if missing:
             return _error(self.name, f"suite not found: {PROJECT_ROOT / missing[0]}", 0.0)
@@ -53,6 +67,7 @@ class PytestStage:
             "--postdeploy-stage", self.name,
             "--postdeploy-results", str(results_file),
             "--postdeploy-run-id", context.run_id,
+            "--postdeploy-progress", str(progress_file),
             "--alluredir", str(context.run_dir / "allure-results"),
         ]  # fmt: skip
         if context.config_file is not None:
@@ -65,7 +80,7 @@ class PytestStage:
         # forms' passwords) live in a directory of the run's, removed when the child ends,
         # and by the next run if this one is killed (issue 16; the full secrets sweep).
         scratch = owned_tempdir(f"stage-{self.name}")
-        with log_file.open("wb") as log:
+        with log_file.open("wb") as log, _Follow(progress_file, context.progress):
             try:
                 run_child(  # own session, stopped by an interrupted run (issue 16)
                     command,
@@ -100,23 +115,71 @@ class PytestStage:
             duration_s=duration,
             reason=result.reason,
             findings=tuple(_rebased(f, stage_dir, context.run_dir) for f in result.findings),
-            checks=result.checks,
+            checks=tuple(_rebased(c, stage_dir, context.run_dir) for c in result.checks),
             metrics=result.metrics,
             artifacts=(*result.artifacts, str(log_file.relative_to(context.run_dir))),
             charts=result.charts,
         )
 
 
-def _rebased(finding: Finding, stage_dir: Path, run_dir: Path) -> Finding:
+class _Follow:
+    """Follow a growing JSON-lines file in a thread until the block ends, then read the
+    rest: every complete line becomes an event; a torn last line waits for its end."""
+
+    POLL_S = 0.2
+
+    def __init__(self, path: Path, progress: Progress) -> None:
+        self._path = path
+        self._progress = progress
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="postdeploy-progress", daemon=True)
+        self._offset = 0
+        self._partial = ""
+
+    def __enter__(self) -> _Follow:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._read()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.POLL_S):
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            with self._path.open("r", encoding="utf-8", errors="replace") as source:
+                source.seek(self._offset)
+                chunk = source.read()
+                self._offset = source.tell()
+        except FileNotFoundError:
+            return  # the child has not started writing yet
+        lines = (self._partial + chunk).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            event = from_json_line(line)
+            if event is not None:
+                self._progress(event)
+
+
+def _rebased(item: _Attached, stage_dir: Path, run_dir: Path) -> _Attached:
     """The child reports attachments relative to the stage directory; reports need them
     relative to the run directory (where report.html and verdict.json are)."""
-    if not finding.attachments:
-        return finding
+    if not item.attachments:
+        return item
     prefix = stage_dir.relative_to(run_dir).as_posix()
     return replace(
-        finding,
+        item,
         attachments=tuple(
-            path if Path(path).is_absolute() else f"{prefix}/{path}" for path in finding.attachments
+            path if Path(path).is_absolute() else f"{prefix}/{path}" for path in item.attachments
         ),
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from postdeploy.config import ZAP_SCAN_CHECK
@@ -64,6 +64,12 @@ class ZapStage:
         verdict = judge(outcome.alerts, rules, stage=self.name)
         directory = context.stage_dir(self.artifact_dir)
         artifacts = _write_reports(directory, context.run_dir, outcome)
+        # Every alert's finding and check links ZAP's own report of it (issue 21 §4).
+        report = artifacts[:1]
+        findings = tuple(
+            replace(f, attachments=(*f.attachments, *report)) for f in verdict.findings
+        )
+        checks = tuple(replace(c, attachments=(*c.attachments, *report)) for c in verdict.checks)
         notes = list(outcome.notes)
         if outcome.truncated:
             notes.append(f"alerts cut at {len(outcome.alerts)}")
@@ -74,8 +80,8 @@ class ZapStage:
             StageStatus.FAILED if verdict.failed else StageStatus.PASSED,
             duration_s=time.monotonic() - started,
             reason=("ZAP alerts matched FAIL rules in the rules file" if verdict.failed else ""),
-            findings=verdict.findings,
-            checks=verdict.checks,
+            findings=findings,
+            checks=checks,
             metrics=metrics,
             artifacts=artifacts,
         )

@@ -32,6 +32,7 @@ from postdeploy.monitoring.query import PromClient, RuleState, evaluate_rules
 from postdeploy.monitoring.rules import COMPRESSED, PRODUCTION, Rule, load_rules
 from postdeploy.monitoring.slo import Objective, configured_objectives, read_budgets, slo_rules
 from postdeploy.monitoring.traffic import SyntheticTraffic
+from postdeploy.progress import Progress, RunNote, WatchProgress, no_progress, shielded
 from postdeploy.redact import redact_url
 from postdeploy.reports import write_reports
 from postdeploy.runid import new_run_id
@@ -74,6 +75,7 @@ class WatchOptions:
     steady_for_s: float | None = None
     scrape_interval_s: float = 1.0
     stop: threading.Event = field(default_factory=threading.Event)
+    progress: Progress = no_progress  # told after every evaluation (postdeploy.progress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,9 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
             else None
         ),
     )
+    progress = shielded(options.progress)
     try:
+        progress(RunNote("starting the target and Prometheus"))
         with live_target(
             config.target, run_dir, prometheus=True, scrape_interval_s=options.scrape_interval_s,
             faults=config.embedded_faults, environment=config.environment,
@@ -165,8 +169,11 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
             scale = SCALES[state.plan.scale]
             rules = load_rules(scale.anchored(state.plan.deploy_at)) + slo_rules(objectives, scale)
             context = StageContext.for_run(config, target, run_id, run_dir)
-            loop = _Loop(state, rules, objectives, context, prometheus, client, notifier, options)
+            loop = _Loop(
+                state, rules, objectives, context, prometheus, client, notifier, options, progress
+            )
             ended_early = loop.run(resumed)
+            progress(RunNote("stopping the target, writing the summary"))
     except KeyboardInterrupt:
         ended_early = "ended early by Ctrl-C"
     except PostdeployError as exc:
@@ -234,7 +241,13 @@ class _Loop:
         client: PromClient | None,
         notifier: Notifier,
         options: WatchOptions,
+        progress: Progress = no_progress,
     ) -> None:
+        self.progress = progress
+        self.evaluations = 0
+        self.alerts = 0
+        self.last_smoke = ""
+        self.blind = False
         self.state = state
         self.plan = state.plan
         self.rules = rules
@@ -294,6 +307,7 @@ class _Loop:
         try:
             # The first evaluation one interval in: the rates need traffic inside their window.
             tick = min(now + self.plan.interval_s, self.plan.ends_at)
+            self._tell(tick, smoke_future is not None)
             while tick <= self.plan.ends_at and not self.options.stop.is_set():
                 self.options.stop.wait(max(0.0, tick - time.time()))
                 if self.options.stop.is_set():
@@ -310,12 +324,15 @@ class _Loop:
                     self._status(time.time())
                     next_status += self.plan.status_every_s
                 if tick >= self.plan.ends_at:
+                    self._tell(None, smoke_future is not None)
                     break
                 tick = min(tick + self.plan.interval_s, self.plan.ends_at)  # last one: the end
+                self._tell(tick, smoke_future is not None)
             if smoke_future is not None:
                 if self.options.stop.is_set() and not smoke_future.done():
                     stop_children()  # SIGTERM: end the rerun in flight, do not wait it out
                 self._record_smoke(smoke_future, smoke_started)
+                self._tell(None, smoke_running=False)
         finally:
             if probe is not None:
                 probe.stop()
@@ -324,7 +341,26 @@ class _Loop:
             pool.shutdown(wait=False, cancel_futures=True)
         return "stopped before the end (SIGTERM)" if self.options.stop.is_set() else ""
 
+    def _tell(self, next_tick: float | None, smoke_running: bool) -> None:
+        """What a person watching wants to see: how far, what is next, what fired."""
+        now = time.time()
+        self.progress(
+            WatchProgress(
+                elapsed_s=now - self.plan.started_at,
+                duration_s=self.plan.duration_s,
+                evaluations=self.evaluations,
+                next_evaluation_in_s=None if next_tick is None else max(0.0, next_tick - now),
+                alerts=self.alerts,
+                firing=tuple(sorted(self.tracker.firing)),
+                smoke_running=smoke_running,
+                last_smoke=self.last_smoke,
+                blind=self.blind,
+            )
+        )
+
     def _evaluate(self, at: float) -> None:
+        self.evaluations += 1
+        self.blind = True  # until an evaluation reads every rule
         if self.client is None:
             self.state.append(EventKind.EVALUATION, at, blind=True, why="no Prometheus")
             self._announce(self.tracker.blind(at, "no Prometheus configured"))
@@ -348,6 +384,7 @@ class _Loop:
             self.state.append(EventKind.EVALUATION, at, blind=True, why="recovering after blind")
             self._announce(self.tracker.observe([], at))
             return
+        self.blind = False
         budgets = self._read_budgets(at)
         self.state.append(
             EventKind.EVALUATION,
@@ -396,6 +433,7 @@ class _Loop:
         except PostdeployError as exc:
             result = StageResult("smoke", StageStatus.ERROR, reason=str(exc))
         at = time.time()
+        self.last_smoke = result.status.value
         failed = result.status is StageStatus.FAILED
         trigger = result.findings[0].trigger if result.findings else RollbackTrigger.CRITICAL_ERROR
         detail = "; ".join(f.title for f in result.findings[:3]) or result.reason
@@ -413,6 +451,7 @@ class _Loop:
     def _announce(self, changes: list[AlertChange]) -> None:
         for change in changes:
             self.state.append(EventKind.ALERT, change.at, **change.to_event())
+            self.alerts += change.status is AlertStatus.FIRING
             verb = "FIRING" if change.status is AlertStatus.FIRING else "resolved"
             self.notifier.send(
                 Message(

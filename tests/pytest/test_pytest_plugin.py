@@ -217,3 +217,77 @@ def test_a_failing_checks_evidence_files_are_attached_to_its_finding(
     assert "trace could not be saved: OSError: disk full" in finding["evidence"]
     # a check that passed leaves nothing behind
     assert [p.name for p in (pytester.path / "artifacts").iterdir()] == [Path(path).parent.name]
+
+
+def test_progress_is_one_line_per_finished_check_under_xdist(pytester: pytest.Pytester) -> None:
+    """The controller writes the progress file — xdist workers' reports all reach it — so
+    two workers give one "planned" line and exactly one line per check (issue 21 §2)."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(6))
+        def test_many(n):
+            assert n != 4
+
+        def test_skipped():
+            pytest.skip("no")
+        """
+    )
+    progress = pytester.path / "progress.jsonl"
+    _, result = results(pytester, "-n", "2", "--postdeploy-progress", str(progress))
+    from postdeploy.progress import CheckDone, ChecksPlanned, from_json_line
+
+    events = [from_json_line(line) for line in progress.read_text().splitlines()]
+    assert events[0] == ChecksPlanned("demo", 7)
+    done = [event for event in events[1:] if isinstance(event, CheckDone)]
+    assert len(done) == len(events) - 1 == 7
+    assert sorted(e.check_id for e in done) == sorted(c["id"] for c in result["checks"])
+    outcomes = {e.check_id.rsplit("::", 1)[-1]: e.outcome.value for e in done}
+    assert outcomes["test_many[4]"] == "failed"
+    assert outcomes["test_skipped"] == "skipped"
+
+
+def test_a_check_retried_after_a_timeout_is_flaky_not_passed(pytester: pytest.Pytester) -> None:
+    """pytest-rerunfailures' retry: a pass after it is FLAKY with the first failure kept; a
+    failure after it is an ordinary failure with its finding."""
+    pytest.importorskip("pytest_rerunfailures")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        ATTEMPTS = {}
+
+        def again(error):
+            return isinstance(error, TimeoutError)
+
+        @pytest.mark.flaky(reruns=1, condition=again)
+        def test_slow_once(request):
+            n = ATTEMPTS[request.node.nodeid] = ATTEMPTS.get(request.node.nodeid, 0) + 1
+            if n == 1:
+                raise TimeoutError("waited 10 s for the page")
+
+        @pytest.mark.flaky(reruns=1, condition=again)
+        def test_always_slow():
+            raise TimeoutError("waited 10 s for the page")
+
+        @pytest.mark.flaky(reruns=1, condition=again)
+        def test_wrong_bytes():
+            assert b"a" == b"b"
+        """
+    )
+    progress = pytester.path / "progress.jsonl"
+    _, result = results(pytester, "--postdeploy-progress", str(progress))
+    checks = {c["id"].rsplit("::", 1)[-1]: c for c in result["checks"]}
+    assert checks["test_slow_once"]["outcome"] == "flaky"
+    assert "TimeoutError: waited 10 s" in checks["test_slow_once"]["message"]
+    assert checks["test_always_slow"]["outcome"] == "failed"
+    assert checks["test_wrong_bytes"]["outcome"] == "failed"
+    assert {f["origin"].rsplit("::", 1)[-1] for f in result["findings"]} == {
+        "test_always_slow",
+        "test_wrong_bytes",
+    }
+    assert result["status"] == "failed"
+    lines = progress.read_text().splitlines()
+    assert len(lines) == 1 + 3, "a retried check is reported once, when it is final"
+    assert '"outcome": "flaky"' in "".join(lines)

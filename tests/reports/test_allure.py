@@ -4,25 +4,41 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import json
+import os
 import re
 import subprocess
 import sys
+import threading
+from datetime import timedelta
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from needs import require_tool
-from report_samples import sample_verdict
+from report_samples import NOW, TARGET, sample_verdict
 
 from postdeploy.checks import GateTag
 from postdeploy.errors import ToolMissing
-from postdeploy.findings import RollbackTrigger
-from postdeploy.gate import Decision
+from postdeploy.findings import (
+    CheckOutcome,
+    CheckResult,
+    Finding,
+    RollbackTrigger,
+    Severity,
+    StageResult,
+    StageStatus,
+)
+from postdeploy.gate import Decision, Verdict
+from postdeploy.measurements import Charts, EndpointLatency
 from postdeploy.pytest.allure import trigger_note
+from postdeploy.reports import write_reports
 from postdeploy.reports.allure import allure_categories, write_allure_metadata
 from postdeploy.reports.allure_build import build_allure_report, find_allure
 
 REPO = Path(__file__).resolve().parents[2]
+SCREENS = Path(os.environ.get("POSTDEPLOY_SCREENS_DIR", REPO / "reports" / "screens"))
 
 
 def allure_installed() -> bool:
@@ -177,3 +193,131 @@ def test_report_on_a_directory_that_is_no_run_is_one_line(tmp_path: Path) -> Non
     )
     assert completed.returncode == 2
     assert completed.stderr == f"error: {tmp_path} is not a postdeploy run (no verdict.json)\n"
+
+
+# --- the whole verification in Allure (issue 21 §5) -----------------------------------------
+
+ENDPOINT_OK = "load::GET /api/v2/media"
+ENDPOINT_SLOW = "load::GET /api/v2/media/{id}/content"
+
+
+def load_no_go(run_dir: Path, *, with_smoke: bool = True) -> Verdict:
+    """A NO_GO fired by the load stage alone (one slower endpoint), evidence files on disk,
+    beside a passing smoke stage whose results allure-pytest wrote."""
+    stage_dir = run_dir / "stages" / "load"
+    (stage_dir / "paired" / "samples").mkdir(parents=True, exist_ok=True)
+    (stage_dir / "judgement.json").write_text('{"endpoints": []}\n')
+    (stage_dir / "paired" / "samples" / "samples-1.tsv").write_text("GET /api/v2/media\t12.0\t0\n")
+    evidence = ("stages/load/judgement.json", "stages/load/paired/samples/samples-1.tsv")
+    slow = Finding(
+        "load", "GET /api/v2/media/{id}/content: slower than the last good release",
+        Severity.CRITICAL, RollbackTrigger.PERFORMANCE_DEGRADATION,
+        "p50 10.0 → 31.0 ms", ENDPOINT_SLOW, evidence,
+    )  # fmt: skip
+    load = StageResult(
+        "load", StageStatus.FAILED, 95.0, "1 endpoint(s) slower or failing more", (slow,),
+        (CheckResult(ENDPOINT_OK, CheckOutcome.PASSED, 0, "p50 10.0 → 10.4 ms", evidence),
+         CheckResult(ENDPOINT_SLOW, CheckOutcome.FAILED, 0, "slower", evidence)),
+        {"GET /api/v2/media current_p50_ms": 10.4}, (),
+        Charts(latency=(
+            EndpointLatency("GET /api/v2/media", 10.4, 10.0, "p50", "within tolerance", 1.2),
+            EndpointLatency("GET /api/v2/media/{id}/content", 31.0, 10.0, "p50", "regression", 1.2),
+        )),
+        started_at=NOW.timestamp() + 30,
+    )  # fmt: skip
+    smoke = StageResult(
+        "smoke", StageStatus.PASSED, 3.0,
+        checks=(CheckResult("t.py::test_x", CheckOutcome.PASSED),),
+        started_at=NOW.timestamp() + 2,
+    )  # fmt: skip
+    return Verdict(
+        run_id=run_dir.name, decision=Decision.NO_GO, profile="full", target=TARGET,
+        stages=(smoke, load) if with_smoke else (load,), reasons=(slow,),
+        triggers_fired=(RollbackTrigger.PERFORMANCE_DEGRADATION,), not_checked=(),
+        started_at=NOW, finished_at=NOW + timedelta(seconds=130),
+    )  # fmt: skip
+
+
+def results_in(run_dir: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in (run_dir / "allure-results").glob("*-result.json")]
+
+
+def test_a_load_only_no_go_has_allure_results(tmp_path: Path) -> None:
+    """It used to build a report with 0 results: now every judged endpoint and the verdict."""
+    run_dir = tmp_path / "run"
+    write_reports(load_no_go(run_dir, with_smoke=False), run_dir)
+    documents = {d["name"]: d for d in results_in(run_dir)}
+    assert set(documents) == {
+        "Verdict: NO-GO",
+        ENDPOINT_OK.removeprefix("load::"),
+        "GET /api/v2/media/{id}/content: slower than the last good release",
+    }
+    verdict = documents["Verdict: NO-GO"]
+    assert verdict["status"] == "failed"
+    assert "rollback trigger: performance_degradation" in verdict["statusDetails"]["message"]
+    assert verdict["stop"] - verdict["start"] == 130_000, "the run's real duration"
+    slow = documents["GET /api/v2/media/{id}/content: slower than the last good release"]
+    assert slow["status"] == "failed"
+    assert {a["type"] for a in slow["attachments"]} >= {"image/svg+xml", "application/json"}
+    svg = next(a for a in slow["attachments"] if a["type"] == "image/svg+xml")
+    assert "regression" in (run_dir / "allure-results" / svg["source"]).read_text()
+    assert slow["start"] == int((NOW.timestamp() + 30) * 1000)
+    write_reports(load_no_go(run_dir, with_smoke=False), run_dir)
+    assert len(results_in(run_dir)) == 3, "rendering again replaces, never adds"
+
+
+def test_reruns_line_up_in_allure_history_and_the_report_opens_in_chromium(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    require_tool(allure_installed(), "the Allure 3 command line")
+    pytester.makepyfile(
+        test_x="""
+        import pytest
+
+        # allure-pytest hashes the raw object into the history id: "<object at 0x…>"
+        @pytest.mark.parametrize("client", [object()], ids=["anonymous"])
+        def test_x(client):
+            pass
+        """
+    )
+    report_dir = tmp_path / "reports"
+    for n in (1, 2):
+        run_dir = report_dir / f"run-{n}"
+        outcome = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--postdeploy-stage", "smoke",
+            "--alluredir", str(run_dir / "allure-results"),
+        )  # fmt: skip
+        outcome.assert_outcomes(passed=1)
+        write_reports(load_no_go(run_dir), run_dir)
+        built = build_allure_report(run_dir, single_file=False)
+    first, second = (json.loads(line) for line in built.history.read_text().splitlines())
+    assert len(first["testResults"]) == 4, "smoke, two endpoints, the verdict"
+    assert set(second["testResults"]) == set(first["testResults"]), "the same ids: history lines up"
+    names = {result["name"] for result in second["testResults"].values()}
+    assert "Verdict: NO-GO" in names
+    assert ENDPOINT_OK.removeprefix("load::") in names
+    shot = screenshot_served(built.index, SCREENS / "allure-NO_GO-desktop.png")
+    for words in ("Verdict: NO-GO", "load", "Results 4"):
+        assert words in shot, shot[:500]
+
+
+def screenshot_served(index: Path, out: Path) -> str:
+    """Open a built (multi-file) Allure report over loopback HTTP in Chromium — its pages
+    fetch their data, which a browser refuses from file:// — screenshot it, return its text."""
+    from postdeploy.checks.browser import launch_chromium
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(index.parent))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with launch_chromium() as browser:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            page.get_by_text("Verdict", exact=True).first.wait_for(timeout=60_000)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(out), full_page=True)
+            return page.inner_text("body")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,7 +6,10 @@ or CI, as artifacts — can look at the pages these tests judged.
 
 from __future__ import annotations
 
+import base64
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +29,9 @@ REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENS = Path(os.environ.get("POSTDEPLOY_SCREENS_DIR", REPO / "reports" / "screens"))
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+PNG = base64.b64decode(  # a 1x1 grey pixel: the sample's screenshot
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the [ui] extra")
 
@@ -75,7 +81,13 @@ def written(tmp_path: Path, decision: Decision) -> Path:
     run_dir = tmp_path / decision.value
     (run_dir / "stages" / "smoke").mkdir(parents=True)
     (run_dir / "stages" / "smoke" / "pytest.log").write_text("pytest output\n")
-    write_reports(sample_verdict(decision), run_dir)
+    verdict = sample_verdict(decision)
+    for stage in verdict.stages:  # the evidence files the sample's findings and checks link
+        for item in (*stage.findings, *stage.checks):
+            for attachment in item.attachments:
+                (run_dir / attachment).parent.mkdir(parents=True, exist_ok=True)
+                (run_dir / attachment).write_bytes(PNG if attachment.endswith(".png") else b"x")
+    write_reports(verdict, run_dir)
     return run_dir / "report.html"
 
 
@@ -170,3 +182,43 @@ def test_a_real_two_fault_no_go_shows_both_triggers(
     assert seen.console_errors == []
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / "real-NO_GO-desktop.png"), full_page=True)
+
+
+def test_page_prints_with_every_evidence_open_and_nothing_cut(visit: Any, tmp_path: Path) -> None:
+    """Print (A4, Chromium's own print layout): evidence opens for print, nothing is wider
+    than the paper, the chart and the sign-off table are there; the PDF is kept, and its
+    first page as a PNG when pdftoppm exists (a reviewer looks at it)."""
+    seen = visit(written(tmp_path, Decision.NO_GO), "desktop")
+    page = seen.page
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.locator(".finding details[open]").count() == page.locator(".finding").count()
+    assert page.locator("#finding-1 pre").is_visible()
+    a4_width = 794  # CSS pixels at 96 dpi: 210 mm
+    page.set_viewport_size({"width": a4_width - 2 * 53, "height": 1123})  # 14 mm margins
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"printed page wider than the paper by {overflow}px"
+    assert page.locator(".signoff").is_visible()
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    pdf = SCREENS / "NO_GO-print.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf),
+             str(SCREENS / "NO_GO-print")],
+            check=True, timeout=60,
+        )  # fmt: skip
+
+
+def test_a_go_with_a_failed_stage_reads_as_no_contradiction(visit: Any, tmp_path: Path) -> None:
+    seen = visit(written(tmp_path, Decision.GO), "phone")
+    page = seen.page
+    note = page.locator(".stage-note")
+    assert note.inner_text() == (
+        "does not block: medium findings do not block; the gate blocks at high and above"
+    )
+    assert note.is_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    assert seen.console_errors == []

@@ -20,19 +20,44 @@ def test_nice_ceiling(value: float, ceiling: float) -> None:
     assert charts.nice_ceiling(value) == pytest.approx(ceiling)
 
 
-def test_latency_bars_are_in_proportion_and_flag_the_slower_endpoint() -> None:
+def test_latency_bars_are_in_proportion_and_coloured_by_the_judge() -> None:
     chart = charts.latency_chart(fabricated_charts().latency)
     assert chart is not None
     assert chart.axis_max == 250
     assert [value for value, _ in chart.ticks] == [0, 50, 100, 150, 200, 250]
-    slower, faster, new = chart.groups
+    slower, within, noise, faster, new = chart.groups
     assert slower.current.css == "worse"
     assert slower.worse_by_pct == pytest.approx(51.67, abs=0.01)
-    assert faster.current.css == "same"
+    assert within.current.css == "same"
+    # +6 % of noise that the judge called within tolerance is not painted as a regression
+    assert noise.worse_by_pct == pytest.approx(6.0)
+    assert noise.current.css == "same"
+    assert faster.current.css == "faster"
     assert new.baseline is None
-    assert faster.baseline is not None
-    assert faster.baseline.width == pytest.approx(charts.PLOT_W)  # 250 of 250
-    assert slower.current.width == pytest.approx(charts.PLOT_W * 182 / 250)
+    assert new.current.css == "same", "no baseline, no judge: nothing to call slower"
+    assert within.baseline is not None
+    assert within.baseline.width == pytest.approx(charts.BAR_W)  # 250 of 250
+    assert slower.current.width == pytest.approx(charts.BAR_W * 182 / 250)
+    assert chart.tolerance == pytest.approx(1.2)
+    assert noise.tolerance_x == pytest.approx(charts.BAR_LEFT + charts.BAR_W * 120 / 250)
+    assert chart.classes == ("regression", "within tolerance", "faster")
+
+
+def test_endpoint_names_are_drawn_whole() -> None:
+    chart = charts.latency_chart(fabricated_charts().latency)
+    assert chart is not None
+    assert all(group.label == group.endpoint for group in chart.groups)
+    long = charts.latency_chart([EndpointLatency("GET /" + "x" * 200, 10.0, 9.0)])
+    assert long is not None
+    assert len(long.groups[0].label) == charts.LABEL_CHARS
+    assert long.groups[0].label.endswith("…")
+
+
+def test_without_a_classification_slower_is_red() -> None:
+    chart = charts.latency_chart([EndpointLatency("GET /", 12.0, 10.0)])
+    assert chart is not None
+    assert chart.groups[0].current.css == "worse"
+    assert chart.tolerance is None
 
 
 def test_no_data_no_chart() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from report_samples import HOSTILE, HOSTILE_MEDIA, fabricated_charts, sample_verdict
+from report_samples import FILTER, HOSTILE, HOSTILE_MEDIA, fabricated_charts, sample_verdict
 
 from postdeploy.findings import StageResult
 from postdeploy.gate import Decision
@@ -99,9 +99,11 @@ def test_schema_rejects_a_chart_point_with_an_unknown_trigger() -> None:
 def test_charts_are_drawn_from_verdict_data_only() -> None:
     with_data = render_html(sample_verdict(Decision.GO, charts=True))
     assert "Latency per endpoint (p95, milliseconds)" in with_data
+    assert "the dashed mark is the tolerance (x1.20 of the baseline)" in with_data
     assert "Watch timeline (% errors): 12 evaluations, 1 with a trigger firing" in with_data
-    assert "182 (+52%)" in with_data
-    without = render_html(sample_verdict(Decision.GO, charts=False))
+    assert "182 (+52%) · regression" in with_data
+    assert "106 (+6%) · within tolerance" in with_data
+    without = render_html(sample_verdict(Decision.GO, charts=False, non_blocking=False))
     assert "Latency per endpoint" not in without
     assert "Watch timeline" not in without
     assert "<svg" not in without, "a GO without findings or measurements has no chart"
@@ -150,3 +152,33 @@ def test_hostile_media_names_are_in_the_sample() -> None:
     """Guard for the escaping tests above: the sample really carries hostile markup."""
     verdict = sample_verdict(Decision.NO_GO)
     assert HOSTILE_MEDIA in verdict.reasons[0].title
+
+
+def test_a_go_with_a_failed_stage_explains_itself_everywhere(tmp_path: Path) -> None:
+    """Issue 21 §4: the medium finding's stage says why it does not block; the flaky check
+    is flaky in the page, the summary, junit.xml (Surefire's flakyFailure) and verdict.json."""
+    verdict = sample_verdict(Decision.GO)
+    write_reports(verdict, tmp_path)
+    why = "medium findings do not block; the gate blocks at high and above"
+    html = (tmp_path / "report.html").read_text()
+    assert f"does not block: {why}" in html
+    assert "1</strong> flaky (passed when retried)" in html
+    assert f"does not block: {why}" in (tmp_path / "summary.md").read_text()
+    junit = ET.parse(tmp_path / "junit.xml").getroot()  # noqa: S314 - our own file
+    (case,) = [c for c in junit.iter("testcase") if c.get("name") == FILTER.rsplit("::", 1)[1]]
+    flaky = case.find("flakyFailure")
+    assert flaky is not None
+    assert "TimeoutError" in (flaky.get("message") or "")
+    assert case.find("failure") is None, "a flaky check is not a failure"
+    document = json.loads((tmp_path / "verdict.json").read_text())
+    jsonschema.validate(document, SCHEMA)
+    e2e = next(stage for stage in document["stages"] if stage["name"] == "e2e")
+    assert e2e["note"] == f"does not block: {why}"
+    assert {c["outcome"] for c in e2e["checks"]} == {"failed", "flaky"}
+    assert document["policy"]["block_severity"] == "high"
+
+
+def test_the_header_names_the_stages_that_were_chosen() -> None:
+    verdict = dataclasses.replace(sample_verdict(Decision.GO), requested_stages=("smoke", "e2e"))
+    assert "<dt>Stages</dt><dd>smoke, e2e" in render_html(verdict)
+    assert "**stages** smoke, e2e" in render_markdown(verdict)

@@ -1,0 +1,109 @@
+"""Live figures of a running Locust, for the progress display (issue 21 §2).
+
+Locust runs in its own process (gevent, see :mod:`postdeploy.load.locust_runner`); with
+``--csv`` it appends one row of its figures to ``<prefix>_stats_history.csv`` every second.
+:class:`LiveLoad` follows those files in a thread and reports the newest row's requests per
+second and p95 as :class:`~postdeploy.progress.LoadProgress`. Locust's own figures, not the
+judge's: a display, never evidence. In a paired run they mix both releases — the display
+says "load generator", the judge keeps the sides apart.
+
+A judge that decides in rounds adds what only it knows (the round, the endpoints decided)
+by sending its own :class:`~postdeploy.progress.LoadProgress` after each round; see
+``docs/reports.md``, "Progress".
+"""
+
+from __future__ import annotations
+
+import csv
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+from postdeploy.progress import LoadProgress, Progress
+
+__all__ = ["LiveLoad", "latest_figures"]
+
+HISTORY_GLOB = "*/locust_stats_history.csv"
+
+
+def latest_figures(stage_dir: Path) -> tuple[float, float | None, int] | None:
+    """(requests/s, p95 ms, requests so far) of the newest "Aggregated" row of any Locust
+    history file under ``stage_dir``, or ``None`` before Locust has written one."""
+    newest: tuple[float, float | None, int] | None = None
+    newest_at = -1.0
+    for path in stage_dir.glob(HISTORY_GLOB):
+        try:
+            with path.open(newline="", encoding="utf-8") as source:
+                rows = [row for row in csv.DictReader(source) if row.get("Name") == "Aggregated"]
+        except OSError:
+            continue
+        if not rows:
+            continue
+        row = rows[-1]
+        try:
+            at = float(row["Timestamp"])
+            rps = float(row["Requests/s"])
+            p95 = row.get("95%", "N/A")
+            figures = (
+                rps,
+                None if p95 in ("", "N/A") else float(p95),
+                int(row["Total Request Count"]),
+            )
+        except (KeyError, ValueError):
+            continue
+        if at > newest_at:
+            newest, newest_at = figures, at
+    return newest
+
+
+class LiveLoad:
+    """While the block runs: every ``every_s``, the newest Locust figures under
+    ``stage_dir`` as :class:`LoadProgress` for ``stage``."""
+
+    def __init__(
+        self,
+        stage: str,
+        stage_dir: Path,
+        progress: Progress,
+        *,
+        planned_s: float,
+        every_s: float = 1.0,
+    ) -> None:
+        self._stage = stage
+        self._dir = stage_dir
+        self._progress = progress
+        self._planned_s = planned_s
+        self._every_s = every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="postdeploy-live-load", daemon=True)
+        self._started = 0.0
+
+    def __enter__(self) -> LiveLoad:
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every_s):
+            figures = latest_figures(self._dir)
+            rps, p95, requests = figures if figures else (None, None, 0)
+            self._progress(
+                LoadProgress(
+                    self._stage,
+                    elapsed_s=time.monotonic() - self._started,
+                    planned_s=self._planned_s,
+                    rps=rps,
+                    p95_ms=p95,
+                    requests=requests,
+                )
+            )
