@@ -43,7 +43,7 @@ report: $(STAMP) tools
 ## test: the project's own tests, in parallel, after the linter
 test: $(STAMP) tools prometheus wapiti
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n auto --dist worksteal $(ARGS)
+	$(PY) -m pytest -n auto --dist worksteal --durations=25 $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

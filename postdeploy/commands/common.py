@@ -19,13 +19,13 @@ import click
 from postdeploy import interrupts
 from postdeploy.errors import PostdeployError
 from postdeploy.findings import CheckOutcome
-from postdeploy.gate import Decision
 from postdeploy.inert import LINE_LIMIT, MESSAGE_LIMIT, inert_line
 from postdeploy.redact import redact_text
-from postdeploy.reports.wording import EMBEDDED_NOTICE
 
+# gate (config, pydantic, httpx) and reports are imported where a verdict is printed: a
+# command that prints none (``contract diff``, ``rules``) starts ~0.5 s faster without them.
 if TYPE_CHECKING:
-    from postdeploy.gate import Verdict
+    from postdeploy.gate import Decision, Verdict
     from postdeploy.runner import RunOutcome
 
 __all__ = [
@@ -126,6 +126,9 @@ def print_summary(outcome: RunOutcome, *, quiet: bool = False) -> None:
     """The verdict for a terminal: one line per stage, the decision, its reasons.
     ``quiet``: the verdict line alone (the embedded default's notice with it, and an
     ``error:`` line on stderr, if any)."""
+    from postdeploy.gate import Decision
+    from postdeploy.reports.wording import EMBEDDED_NOTICE
+
     verdict = outcome.verdict
     if verdict.error:
         error_line(verdict.error)
