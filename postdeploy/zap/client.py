@@ -13,7 +13,10 @@ sentence that says what to fix:
   ``api.reportpermerrors`` is on; both are named as a key problem;
 * any other ZAP error answer (``{"code": …, "message": …}``, HTTP 400/500) → its code and
   message;
-* an answer that is not ZAP's JSON → "is this ZAP's API?".
+* an answer that is not ZAP's JSON → "is this ZAP's API?";
+* an answer that never ends or is huge → bounded like every body postdeploy reads
+  (:mod:`postdeploy.target.bounded`: 64 MiB, 3 x the call's timeout), so an abandoned
+  call's thread stops reading too.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any, TypeVar
 
 from postdeploy.config import Secret
 from postdeploy.errors import ScannerError
+from postdeploy.target.bounded import MAX_RESPONSE_BYTES, bounded_requests_session
 
 __all__ = ["ZapClient", "ZapRefused", "import_zapv2"]
 
@@ -56,16 +60,20 @@ def import_zapv2() -> Any:
 class ZapClient:
     """A ZAP API session with deadlines. ``url`` is ZAP's address (its proxy port)."""
 
-    def __init__(self, url: str, api_key: Secret | None, *, call_timeout_s: float) -> None:
-        zapv2 = import_zapv2()
+    def __init__(
+        self,
+        url: str,
+        api_key: Secret | None,
+        *,
+        call_timeout_s: float,
+        max_bytes: int = MAX_RESPONSE_BYTES,
+    ) -> None:
         self.url = url
         self.call_timeout_s = call_timeout_s
-        self._zap = zapv2.ZAPv2(
-            proxies={"http": url, "https": url},
-            apikey=api_key.reveal() if api_key is not None else None,
-            # raise on ZAP's error answers instead of returning their first value
-            validate_status_code=True,
-        )
+        self._zap = _bounded_zapv2(
+            import_zapv2(), url, api_key.reveal() if api_key is not None else None,
+            timeout_s=call_timeout_s, max_bytes=max_bytes,
+        )  # fmt: skip
 
     # --- the calls the scan makes -------------------------------------------------------
 
@@ -191,6 +199,45 @@ class ZapClient:
         if match:  # zapv2 raises a bare Exception for HTTP >= 300
             return _zap_error(where, what, match["status"], str(error)[match.end() :])
         return ScannerError(f"{where}: {what} failed: {_short(str(error))}")
+
+
+def _bounded_zapv2(
+    zapv2: Any, url: str, api_key: str | None, *, timeout_s: float, max_bytes: int
+) -> Any:
+    """``zapv2.ZAPv2`` whose API calls read their answer through a bounded session.
+
+    zapv2 opens a plain ``requests.Session`` per call inside ``_request_api``, with nothing
+    to mount an adapter on; this override is that method with the bounded session instead:
+    the same URL guard (the key goes to ``http://zap/`` only), header, proxies and
+    status-code errors (their wording is what :data:`_STATUS_ERROR` reads)."""
+    proxies = {"http": url, "https": url}
+
+    class BoundedZAPv2(zapv2.ZAPv2):  # type: ignore[misc,name-defined]
+        def _request_api(
+            self, api_url: str, query: Any = None, method: str = "GET", body: Any = None
+        ) -> Any:
+            if not api_url.startswith("http://zap/"):
+                raise ValueError("A non ZAP API url was specified " + api_url)
+            with bounded_requests_session(timeout_s=timeout_s, max_bytes=max_bytes) as session:
+                if api_key is not None:
+                    session.headers["X-ZAP-API-Key"] = api_key
+                response = session.request(
+                    method, api_url, params=query, data=body, proxies=proxies, verify=False
+                )
+            if 300 <= response.status_code < 500:
+                raise Exception(  # zapv2's own error, worded as _translate reads it
+                    "Non-successful status code returned from ZAP, which indicates a bad "
+                    f"request: {response.status_code}response: {response.text}"
+                )
+            if response.status_code >= 500:
+                raise Exception(  # as above
+                    "Non-successful status code returned from ZAP, which indicates a ZAP "
+                    f"internal error: {response.status_code}response: {response.text}"
+                )
+            return response
+
+    # validate_status_code: zapv2 raises on error answers instead of returning a value
+    return BoundedZAPv2(proxies=proxies, apikey=api_key, validate_status_code=True)
 
 
 def _zap_error(where: str, what: str, status: str, body: str) -> ScannerError:

@@ -9,10 +9,11 @@ drains, a missing add-on, and a proxy that is not ZAP at all.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -211,3 +212,34 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_an_answer_that_never_ends_is_cut_at_the_size_bound() -> None:
+    """A ZAP (or something on its port) that streams forever: the call ends with one
+    sentence at the size bound, instead of a thread filling memory after its deadline."""
+
+    class Endless(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            chunk = b"[" + b'"x",' * 16384
+            with contextlib.suppress(OSError):
+                while True:
+                    self.wfile.write(chunk)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        zap = ZapClient(
+            f"http://127.0.0.1:{server.server_port}", None, call_timeout_s=20,
+            max_bytes=1024 * 1024,
+        )  # fmt: skip
+        with pytest.raises(ScannerError, match="larger than 1 MiB"):
+            zap.version()
+    finally:
+        server.shutdown()
+        server.server_close()
