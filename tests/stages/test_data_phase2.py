@@ -1,4 +1,4 @@
-"""The deployment plan's Phase 2 end to end, as the README documents it: seed legacy data →
+"""The deployment plan's Phase 2 end to end, as docs/functional.md documents it: seed legacy data →
 snapshot → ``unimedia db upgrade`` → compare (GO); with ``migration_drops_records`` → data
 loss naming the ids (NO_GO); ``unimedia db downgrade`` → compare with the same snapshot (GO).
 Plus the data stage inside ``postdeploy verify`` and a broken snapshot."""
