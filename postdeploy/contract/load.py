@@ -80,13 +80,6 @@ class Spec:
             name = ref
         return node, name
 
-    def target(self, ref: str) -> Any:
-        """Where ``ref`` points directly (one step, not to the end of a ``$ref`` chain)."""
-        target = self.targets.get(ref, _MISSING)
-        if target is _MISSING:
-            target = self.targets[ref] = self._pointer(ref)
-        return target
-
     def _pointer(self, ref: str) -> Any:
         node: Any = self.document
         for raw in ref[1:].split("/")[1:] if ref != "#" else []:

@@ -30,7 +30,6 @@ from postdeploy.contract.changes import Change, Direction, json_path
 from postdeploy.contract.limits import MAX_SCHEMA_DEPTH, MAX_STEPS
 from postdeploy.contract.load import Spec, SpecError, SpecTooComplex
 from postdeploy.contract.rules import Level
-from postdeploy.contract.sameness import Sameness
 from postdeploy.contract.schema import (
     LOWER_BOUNDS,
     UPPER_BOUNDS,
@@ -78,7 +77,6 @@ class SchemaDiffer:
         self._ref_free: dict[int, tuple[Any, bool]] = {}  # id → (node, holds no $ref)
         self._old_self: SchemaDiffer | None = None  # the old document against itself
         self._visible_cache: dict[tuple[int, bool], tuple[SchemaView, dict[str, Any]]] = {}
-        self.sameness = Sameness(old, new)  # what cannot differ, so is not walked
 
     def add(self, rule: str, path: str, message: str, old: Any = None, new: Any = None) -> None:
         self.changes.append(Change(rule, self.operation, path, message, old, new))
@@ -95,21 +93,16 @@ class SchemaDiffer:
                            direction, depth)  # fmt: skip
 
     def _same_data(self, old_node: Any, new_node: Any) -> bool:
-        """Nothing in it can have changed: written alike and referring to nothing (checked
-        as data, at C speed), or written alike and referring only to what is the same on
-        both sides (:mod:`postdeploy.contract.sameness`) — never on a document with shared
-        nodes (an alias bomb is small only as long as nobody expands it)."""
-        if self.old.shared or self.new.shared:
-            return False
-        if type(old_node) is dict and "$ref" not in old_node:
-            # (a $ref itself, the usual use site, refers to something)
-            key = id(old_node)
-            known = self._ref_free.get(key)
-            if known is None:
-                known = self._ref_free[key] = (old_node, '"$ref"' not in json.dumps(old_node))
-            if known[1]:
-                return old_node == new_node
-        return self.sameness.same(old_node, new_node)
+        """Written alike and referring to nothing: then nothing in it can have changed.
+        Checked as data, at C speed — but never on a document with shared nodes (an alias
+        bomb is small only as long as nobody expands it)."""
+        if self.old.shared or self.new.shared or type(old_node) is not dict or "$ref" in old_node:
+            return False  # (a $ref itself, the usual use site, refers to something)
+        key = id(old_node)
+        known = self._ref_free.get(key)
+        if known is None:
+            known = self._ref_free[key] = (old_node, '"$ref"' not in json.dumps(old_node))
+        return known[1] and old_node == new_node
 
     def compare_views(
         self, old: SchemaView, new: SchemaView, where: str, direction: Direction, depth: int
