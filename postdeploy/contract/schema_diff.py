@@ -74,7 +74,7 @@ class SchemaDiffer:
         self._stack: list[list[Any]] = []
         self._effective: dict[tuple[int, int], tuple[Any, SchemaView]] = {}
         self._keep: list[Any] = []  # nodes made here, alive while their ids are keys
-        self._ref_free: dict[int, tuple[Any, bool]] = {}  # id → (node, holds no $ref)
+        self._ref_free: dict[int, tuple[Any, bool, str]] = {}  # id → (node, no $ref, JSON)
         self._old_self: SchemaDiffer | None = None  # the old document against itself
         self._visible_cache: dict[tuple[int, bool], tuple[SchemaView, dict[str, Any]]] = {}
 
@@ -101,8 +101,10 @@ class SchemaDiffer:
         key = id(old_node)
         known = self._ref_free.get(key)
         if known is None:
-            known = self._ref_free[key] = (old_node, '"$ref"' not in json.dumps(old_node))
-        return known[1] and old_node == new_node
+            text = json.dumps(old_node)
+            known = self._ref_free[key] = (old_node, '"$ref"' not in text, text)
+        # == first (C speed); then the JSON texts, since True == 1 in Python (see _alike)
+        return known[1] and old_node == new_node and json.dumps(new_node) == known[2]
 
     def compare_views(
         self, old: SchemaView, new: SchemaView, where: str, direction: Direction, depth: int
@@ -833,7 +835,16 @@ _LEAF_KEYWORDS = frozenset({
 
 def _same_leaf(old: Any, new: Any) -> bool:
     """Two equal schemas that contain and refer to no other schema: nothing to compare."""
-    return isinstance(old, dict) and old.keys() <= _LEAF_KEYWORDS and old == new
+    return isinstance(old, dict) and old.keys() <= _LEAF_KEYWORDS and _alike(old, new)
+
+
+def _alike(old: Any, new: Any) -> bool:
+    """Equal as JSON, not only as Python: ``True == 1 == 1.0`` in Python, so ``enum: [true]``
+    and ``enum: [1]`` compare equal with ``==`` while they are different contracts. ``==``
+    first (C speed, and almost always False when something changed), then the JSON texts
+    (in document order: the same keys in another order count as not alike, and are then
+    compared keyword by keyword, which is slower but never wrong)."""
+    return old == new and json.dumps(old) == json.dumps(new)
 
 
 def _visible(spec: Spec, schema: SchemaView, request: bool) -> dict[str, Any]:
