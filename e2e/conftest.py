@@ -56,7 +56,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Every browser check may be retried once — if, and only if, its failure was a timeout
     with nothing else wrong (the condition sees the exception ``pytest_runtest_makereport``
     below has marked)."""
-    if not config.pluginmanager.hasplugin("rerunfailures"):
+    # conftest.py at the root loads it by module name; pytest's autoloading (other projects'
+    # configurations) by its entry point's name
+    names = ("pytest_rerunfailures", "rerunfailures")
+    if not any(config.pluginmanager.hasplugin(name) for name in names):
         log.warning("pytest-rerunfailures is not installed: e2e timeouts are not retried")
         return
     for item in items:

@@ -24,12 +24,19 @@ SERVER_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/url" ] && break; sleep 0.1; done
 URL="$(head -1 "$WORK/url")"
 
-stats() {  # name, then one duration per line on stdin
+summary() {  # label, then one figure per line on stdin
     sort -n | awk -v name="$1" '{ a[NR] = $1 } END {
         printf "%-48s runs=%d min=%.2fs median=%.2fs max=%.2fs\n", name, NR, a[1], a[int((NR + 1) / 2)], a[NR] }'
 }
-elapsed() { local start end; start=$(date +%s%N); "$@" >/dev/null 2>&1 || true; end=$(date +%s%N)
-            awk -v ns=$((end - start)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'; }
+stats() {  # name, then "wall cpu" seconds per line on stdin (cpu: user + sys, children too)
+    local runs; runs="$(cat)"
+    cut -d' ' -f1 <<<"$runs" | summary "$1"
+    cut -d' ' -f2 <<<"$runs" | summary "  CPU (user+sys, with children)"
+}
+# Wall time and CPU time: on a shared machine the wall figure mostly measures the neighbours;
+# the CPU seconds (this command and its children) are what the command itself costs.
+elapsed() { local TIMEFORMAT='%R %U %S'
+            { time "$@" >/dev/null 2>&1 || true; } 2>&1 | awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }'; }
 
 for _ in $(seq "$RUNS"); do
     POSTDEPLOY_TARGET="$URL" POSTDEPLOY_EXPECTED_VERSION=2.0.0 POSTDEPLOY_PASSWORD_ALICE=bench-a \
@@ -40,3 +47,4 @@ done | stats "pytest suites -m smoke (running target)"
 for _ in $(seq "$RUNS"); do
     elapsed .venv/bin/postdeploy verify --profile smoke --report-dir "$WORK/reports"
 done | stats "postdeploy verify --profile smoke (embedded)"
+echo "machine: $(uptime | sed "s/.*load average/load average/")"
