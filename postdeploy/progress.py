@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from types import TracebackType
 from typing import Any
 
 from postdeploy.findings import CheckOutcome, StageStatus
@@ -43,6 +45,7 @@ __all__ = [
     "RunPlanned",
     "StageDone",
     "StageStarted",
+    "Ticker",
     "WatchProgress",
     "from_json_line",
     "no_progress",
@@ -170,6 +173,42 @@ def shielded(progress: Progress) -> Progress:
             log.warning("progress display failed on %r", event, exc_info=True)
 
     return call
+
+
+class Ticker:
+    """Calls :meth:`tick` every ``every_s`` seconds in a daemon thread while the ``with``
+    block runs (and once more at its end when ``final_tick``): how a stage turns a file a
+    child process grows — Locust's CSV, a pytest child's progress lines — into events
+    without the stage's own work waiting on the display."""
+
+    def __init__(self, every_s: float, *, name: str, final_tick: bool = False) -> None:
+        self._every_s = every_s
+        self._final_tick = final_tick
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def tick(self) -> None:
+        """One look at what to report (subclasses)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Ticker:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        if self._final_tick:
+            self.tick()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every_s):
+            self.tick()
 
 
 # --- the wire format between a pytest child and its stage -----------------------------------

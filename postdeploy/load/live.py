@@ -15,12 +15,10 @@ by sending its own :class:`~postdeploy.progress.LoadProgress` after each round; 
 from __future__ import annotations
 
 import csv
-import threading
 import time
 from pathlib import Path
-from types import TracebackType
 
-from postdeploy.progress import LoadProgress, Progress
+from postdeploy.progress import LoadProgress, Progress, Ticker
 
 __all__ = ["LiveLoad", "latest_figures"]
 
@@ -57,7 +55,7 @@ def latest_figures(stage_dir: Path) -> tuple[float, float | None, int] | None:
     return newest
 
 
-class LiveLoad:
+class LiveLoad(Ticker):
     """While the block runs: every ``every_s``, the newest Locust figures under
     ``stage_dir`` as :class:`LoadProgress` for ``stage``."""
 
@@ -70,40 +68,28 @@ class LiveLoad:
         planned_s: float,
         every_s: float = 1.0,
     ) -> None:
+        super().__init__(every_s, name="postdeploy-live-load")
         self._stage = stage
         self._dir = stage_dir
         self._progress = progress
         self._planned_s = planned_s
-        self._every_s = every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="postdeploy-live-load", daemon=True)
         self._started = 0.0
 
     def __enter__(self) -> LiveLoad:
         self._started = time.monotonic()
-        self._thread.start()
+        super().__enter__()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every_s):
-            figures = latest_figures(self._dir)
-            rps, p95, requests = figures if figures else (None, None, 0)
-            self._progress(
-                LoadProgress(
-                    self._stage,
-                    elapsed_s=time.monotonic() - self._started,
-                    planned_s=self._planned_s,
-                    rps=rps,
-                    p95_ms=p95,
-                    requests=requests,
-                )
+    def tick(self) -> None:
+        figures = latest_figures(self._dir)
+        rps, p95, requests = figures if figures else (None, None, 0)
+        self._progress(
+            LoadProgress(
+                self._stage,
+                elapsed_s=time.monotonic() - self._started,
+                planned_s=self._planned_s,
+                rps=rps,
+                p95_ms=p95,
+                requests=requests,
             )
+        )

@@ -18,15 +18,13 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import TracebackType
 from typing import TypeVar
 
 from postdeploy.findings import CheckResult, Finding, StageResult, StageStatus
-from postdeploy.progress import Progress, from_json_line
+from postdeploy.progress import Progress, Ticker, from_json_line
 from postdeploy.stages.base import StageContext
 from postdeploy.target.child_env import PROJECT_ROOT, target_environment
 from postdeploy.target.leftovers import owned_tempdir
@@ -122,37 +120,21 @@ class PytestStage:
         )
 
 
-class _Follow:
+class _Follow(Ticker):
     """Follow a growing JSON-lines file in a thread until the block ends, then read the
     rest: every complete line becomes an event; a torn last line waits for its end."""
 
     POLL_S = 0.2
 
     def __init__(self, path: Path, progress: Progress) -> None:
+        super().__init__(self.POLL_S, name="postdeploy-progress", final_tick=True)
         self._path = path
         self._progress = progress
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="postdeploy-progress", daemon=True)
         self._offset = 0
         self._partial = ""
 
-    def __enter__(self) -> _Follow:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
+    def tick(self) -> None:
         self._read()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.POLL_S):
-            self._read()
 
     def _read(self) -> None:
         try:
