@@ -21,7 +21,10 @@ import subprocess
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 __all__ = [
     "STOP_TIMEOUT_S", "die_with_parent", "release_child", "run_child", "start_child",
@@ -56,6 +59,36 @@ def stop_process(
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def spawn_service(command: Sequence[str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Start a long-lived helper binary (Prometheus, its node exporter, Alertmanager): its
+    output appended to ``log_path``, no stdin, its own session (Ctrl-C reaches us and we
+    stop it ourselves, in order) and ended by Linux if we die first."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(  # noqa: S603 - callers pass a binary found on PATH, fixed argv
+            list(command),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent,  # only prctl: no locks, safe after fork
+        )
+
+
+def wait_ready(url: str, process: subprocess.Popen[Any], timeout_s: float) -> bool:
+    """Poll ``url`` until it answers 200: ``False`` once ``process`` has exited or
+    ``timeout_s`` has passed (the caller says which, and stops it)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return True
+        time.sleep(0.1)
+    return False
 
 
 def start_child(command: Sequence[str], **popen: Any) -> subprocess.Popen[Any]:

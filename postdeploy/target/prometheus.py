@@ -17,7 +17,6 @@ import logging
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -26,7 +25,7 @@ import httpx
 
 from postdeploy.errors import MonitoringError
 from postdeploy.target.leftovers import owned_tempdir
-from postdeploy.target.processes import die_with_parent, stop_process
+from postdeploy.target.processes import spawn_service, stop_process, wait_ready
 
 __all__ = [
     "PROMETHEUS_INSTALL_HINT",
@@ -242,7 +241,7 @@ class EmbeddedPrometheus:
         ]
         self._exporter = self._spawn(command, "node-exporter.log")
         address = f"127.0.0.1:{port}"
-        if not _poll(f"http://{address}/metrics", self._exporter, 10.0):
+        if not wait_ready(f"http://{address}/metrics", self._exporter, 10.0):
             log.warning("node exporter did not start; disk and network are not scraped")
             stop_process(self._exporter)
             self._exporter = None
@@ -254,33 +253,12 @@ class EmbeddedPrometheus:
         log_path = (
             self._log_path.with_name(log_name) if self._log_path else self._workdir / log_name
         )
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as log_file:
-            return subprocess.Popen(  # noqa: S603 - a binary found on PATH, fixed argv
-                list(command),
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # Ctrl-C reaches us; we stop it ourselves
-                preexec_fn=die_with_parent,  # only prctl: no locks, safe after fork
-            )
+        return spawn_service(command, log_path)
 
     def _wait_ready(self) -> None:
         assert self._process is not None  # noqa: S101
-        if _poll(f"{self.url}/-/ready", self._process, READY_TIMEOUT_S):
+        if wait_ready(f"{self.url}/-/ready", self._process, READY_TIMEOUT_S):
             return
         why = "exited" if self._process.poll() is not None else "not ready in time"
         self.stop()
         raise MonitoringError(f"Prometheus did not start ({why}); see prometheus.log")
-
-
-def _poll(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return True
-        time.sleep(0.1)
-    return False

@@ -13,7 +13,6 @@ import json
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import httpx
 
 from postdeploy.errors import MonitoringError
-from postdeploy.target.processes import stop_process
+from postdeploy.target.processes import spawn_service, stop_process, wait_ready
 from postdeploy.target.prometheus import free_port
 
 __all__ = ["ALERTMANAGER_INSTALL_HINT", "EmbeddedAlertmanager", "find_alertmanager"]
@@ -58,32 +57,19 @@ class EmbeddedAlertmanager:
         config = self._workdir / "alertmanager.yml"
         config.write_text(json.dumps(self._config(), indent=2) + "\n", encoding="utf-8")
         self.port = free_port()
-        log = (self._workdir / "alertmanager.log").open("ab")
-        with log:
-            self._process = subprocess.Popen(  # noqa: S603 - a binary found on PATH, fixed argv
-                [
-                    binary,
-                    f"--config.file={config}",
-                    f"--storage.path={self._workdir / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{self.port}",
-                    "--cluster.listen-address=",  # no HA gossip (it would bind 0.0.0.0:9094)
-                    "--log.level=warn",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 30.0
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1.0).status_code == 200:
-                    return self.url
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        self._process = spawn_service(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.path={self._workdir / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--cluster.listen-address=",  # no HA gossip (it would bind 0.0.0.0:9094)
+                "--log.level=warn",
+            ],
+            self._workdir / "alertmanager.log",
+        )
+        if wait_ready(f"{self.url}/-/ready", self._process, 30.0):
+            return self.url
         self.stop()
         raise MonitoringError("Alertmanager did not start (see its log)")
 
