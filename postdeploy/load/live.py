@@ -7,9 +7,9 @@ second and p95 as :class:`~postdeploy.progress.LoadProgress`. Locust's own figur
 judge's: a display, never evidence. In a paired run they mix both releases — the display
 says "load generator", the judge keeps the sides apart.
 
-A judge that decides in rounds adds what only it knows (the round, the endpoints decided)
-by sending its own :class:`~postdeploy.progress.LoadProgress` after each round; see
-``docs/reports.md``, "Progress".
+A judge that decides in rounds adds what only it knows (the round, the endpoints decided,
+the critical ones still open) through :meth:`LiveLoad.judged`, which the next tick reports
+beside Locust's figures; see ``docs/reports.md``, "Progress".
 """
 
 from __future__ import annotations
@@ -18,11 +18,20 @@ import csv
 import time
 from pathlib import Path
 
+from postdeploy.baseline.judge import Classification
+from postdeploy.baseline.sequential import RoundJudgement
 from postdeploy.progress import LoadProgress, Progress, Ticker
 
 __all__ = ["LiveLoad", "latest_figures"]
 
 HISTORY_GLOB = "*/locust_stats_history.csv"
+
+#: How the display names a round's classification of an endpoint (progress.LoadProgress).
+_DECISION = {
+    Classification.PASS: "within tolerance",
+    Classification.HIGH: "worse",
+    Classification.LOW: "faster",
+}
 
 
 def latest_figures(stage_dir: Path) -> tuple[float, float | None, int] | None:
@@ -74,15 +83,29 @@ class LiveLoad(Ticker):
         self._progress = progress
         self._planned_s = planned_s
         self._started = 0.0
+        # the newest round's judgement (set from the judging thread, read by the ticker's:
+        # one tuple assigned at once, so a tick sees one round's figures, never a mix)
+        self._rounds: tuple[int | None, tuple[tuple[str, str], ...], int | None] = (None, (), None)
 
     def __enter__(self) -> LiveLoad:
         self._started = time.monotonic()
         super().__enter__()
         return self
 
+    def judged(self, judgement: RoundJudgement) -> None:
+        """A round of the sequential judge is done: its decided endpoints join the display."""
+        decided = tuple(
+            (e.name, _DECISION[e.classification]) for e in judgement.endpoints if e.decided
+        )
+        names = {name for name, _ in decided}
+        open_critical = len(judgement.critical - names)
+        number = (self._rounds[0] or 0) + 1
+        self._rounds = (number, decided, open_critical)
+
     def tick(self) -> None:
         figures = latest_figures(self._dir)
         rps, p95, requests = figures if figures else (None, None, 0)
+        number, decided, undecided = self._rounds
         self._progress(
             LoadProgress(
                 self._stage,
@@ -91,5 +114,8 @@ class LiveLoad(Ticker):
                 rps=rps,
                 p95_ms=p95,
                 requests=requests,
+                round=number,
+                decided=decided,
+                undecided=undecided,
             )
         )

@@ -140,10 +140,12 @@ def run_in_rounds(
     recorded: MeasuringConditions | None = None,
     now: MeasuringConditions | None = None,
     against_recording: bool = False,
+    on_round: Callable[[RoundJudgement], None] | None = None,
 ) -> RoundsResult:
     """Start ``process``, judge after every round, stop it when :func:`decide` says so.
     ``against_recording``: the baseline is a recording (``recorded``: its conditions,
-    ``now``: this run's), so the machine is checked."""
+    ``now``: this run's), so the machine is checked. ``on_round`` sees every round's
+    judgement as it is made (the live display's decided endpoints)."""
     stream = SampleStream(process.samples_dir)
     history: list[RoundJudgement] = []
     cut_offs: list[float] = []
@@ -161,6 +163,8 @@ def run_in_rounds(
             )  # fmt: skip
             cut_offs.append(at)
             history.append(judgement)
+            if on_round is not None:
+                on_round(judgement)
             if against_recording:
                 conditions = compare(
                     recorded, now or MeasuringConditions(), judgement.control,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,7 +40,7 @@ from postdeploy.baseline.judge import (
     summarize,
 )
 from postdeploy.baseline.pairing import Pairs, pair_by_order, pair_by_time
-from postdeploy.baseline.sequential import to_endpoint_judgements
+from postdeploy.baseline.sequential import RoundJudgement, to_endpoint_judgements
 from postdeploy.baseline.store import LoadBaseline, read_load_baseline
 from postdeploy.config import TargetSettings
 from postdeploy.errors import BaselineError, PostdeployError
@@ -154,7 +154,9 @@ class LoadStage:
             with live:
                 if fixed:
                     return self._run_fixed(context, profile, tolerances, critical, stage_dir)
-                return self._run_sequential(context, profile, tolerances, critical, stage_dir)
+                return self._run_sequential(
+                    context, profile, tolerances, critical, stage_dir, on_round=live.judged
+                )
         except PostdeployError as exc:
             return StageResult(self.name, StageStatus.ERROR, reason=str(exc))
 
@@ -249,6 +251,8 @@ class LoadStage:
         tol: Tolerances,
         critical: frozenset[str],
         stage_dir: Path,
+        *,
+        on_round: Callable[[RoundJudgement], None],
     ) -> StageResult:
         rate = context.load.arrival_rate
         recorded: LoadBaseline | None = None
@@ -260,7 +264,9 @@ class LoadStage:
                     run_time_s=profile.longest_s, arrival_rate=rate,
                     environment=context.environment,
                 )  # fmt: skip
-                rounds = run_in_rounds(process, profile, tol, pair=_paired_pairs, critical=critical)
+                rounds = run_in_rounds(
+                    process, profile, tol, pair=_paired_pairs, critical=critical, on_round=on_round
+                )
                 source = _paired_source(reference, profile)
             elif baseline_path(context.baseline_dir, profile.name).exists() or not context.embedded:
                 recorded = _recorded_for_rounds(context.baseline_dir, profile, rate)
@@ -273,7 +279,7 @@ class LoadStage:
                 rounds = run_in_rounds(
                     process, profile, tol, pair=lambda sides: _recorded_pairs(sides, recorded),
                     critical=critical, recorded=recorded.conditions, now=now,
-                    against_recording=True,
+                    against_recording=True, on_round=on_round,
                 )  # fmt: skip
                 source = (
                     f"{baseline_path(context.baseline_dir, profile.name)} "
@@ -297,7 +303,9 @@ class LoadStage:
                     run_time_s=profile.longest_s, arrival_rate=rate,
                     environment=context.environment,
                 )  # fmt: skip
-                rounds = run_in_rounds(process, profile, tol, pair=_paired_pairs, critical=critical)
+                rounds = run_in_rounds(
+                    process, profile, tol, pair=_paired_pairs, critical=critical, on_round=on_round
+                )
                 source = (
                     f"a clean unimedia {ref.expected_version} and a fresh instance of the "
                     "release under test, loaded together in one paired run (load profile "
