@@ -30,5 +30,5 @@ def write_reports(verdict: Verdict, run_dir: Path, *, dry_run: bool = False) -> 
         write_junit(verdict, run_dir / "junit.xml"),
         write_html(verdict, run_dir / "report.html", dry_run=dry_run),
         write_markdown(verdict, run_dir / "summary.md", dry_run=dry_run),
-        *write_allure_metadata(verdict, run_dir),
+        *write_allure_metadata(verdict, run_dir, dry_run=dry_run),
     ]

@@ -85,8 +85,10 @@ def environment_properties(verdict: Verdict) -> dict[str, str]:
     }
 
 
-def write_allure_metadata(verdict: Verdict, run_dir: Path) -> list[Path]:
-    """Write the three run-level files into ``run_dir/allure-results``."""
+def write_allure_metadata(verdict: Verdict, run_dir: Path, *, dry_run: bool = False) -> list[Path]:
+    """Write the three run-level files into ``run_dir/allure-results``, and the verdict's
+    and every stage's results. ``dry_run``: the verdict's result and the report's name say
+    the decision gated nothing (shadow mode), as report.html and summary.md do."""
     results = run_dir / RESULTS_DIR
     results.mkdir(parents=True, exist_ok=True)
     environment = results / "environment.properties"
@@ -98,7 +100,7 @@ def write_allure_metadata(verdict: Verdict, run_dir: Path) -> list[Path]:
         encoding="utf-8",
     )
     executor = results / "executor.json"
-    label = decision_label(verdict.decision)
+    label = decision_label(verdict.decision) + (" (dry run)" if dry_run else "")
     executor.write_text(
         json.dumps(
             {
@@ -115,7 +117,12 @@ def write_allure_metadata(verdict: Verdict, run_dir: Path) -> list[Path]:
     categories = results / "categories.json"
     categories.write_text(json.dumps(allure_categories(), indent=2), encoding="utf-8")
     # Every stage's checks and the verdict itself, beside allure-pytest's results.
-    return [environment, executor, categories, *write_allure_results(verdict, run_dir, results)]
+    return [
+        environment,
+        executor,
+        categories,
+        *write_allure_results(verdict, run_dir, results, dry_run=dry_run),
+    ]
 
 
 def _escape(text: str, *, key: bool = False) -> str:

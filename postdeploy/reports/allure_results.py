@@ -75,13 +75,15 @@ def history_id(stage: str, check_id: str) -> str:
     ).hexdigest()
 
 
-def write_allure_results(verdict: Verdict, run_dir: Path, results: Path) -> list[Path]:
+def write_allure_results(
+    verdict: Verdict, run_dir: Path, results: Path, *, dry_run: bool = False
+) -> list[Path]:
     """Write the verdict's results into ``results``; fix up allure-pytest's there. Returns
     the files written."""
     results.mkdir(parents=True, exist_ok=True)
     _remove_own(results)
     covered = _fix_pytest_results(verdict, results)
-    written = [_write(results, _verdict_result(verdict, results, run_dir))]
+    written = [_write(results, _verdict_result(verdict, results, run_dir, dry_run=dry_run))]
     for stage in verdict.stages:
         if stage.name in covered:  # (chart attachments of such stages: none needed)
             continue  # its checks are allure-pytest's results already
@@ -135,10 +137,15 @@ def _fix_pytest_results(verdict: Verdict, results: Path) -> set[str]:
 # --- results made from the verdict -----------------------------------------------------------
 
 
-def _verdict_result(verdict: Verdict, results: Path, run_dir: Path) -> dict[str, Any]:
+def _verdict_result(
+    verdict: Verdict, results: Path, run_dir: Path, *, dry_run: bool = False
+) -> dict[str, Any]:
     label = decision_label(verdict.decision)
     fired = ", ".join(TRIGGER_NAME[t] for t in verdict.triggers_fired)
     lines = [f"{label}: " + (f"rollback triggers fired: {fired}" if fired else "no trigger fired")]
+    if dry_run:
+        lines.insert(1, f"dry run: the decision the gate would have made ({label}); it gated "
+                        "nothing (the run exited 0)")  # fmt: skip
     lines += [f"[{f.severity.value}] {f.trigger.value}: {f.title}" for f in verdict.reasons[:20]]
     lines += [
         f"not checked: {n.stage}" + (f" · {n.check}" if n.check else "") + f": {n.why}"
@@ -156,14 +163,17 @@ def _verdict_result(verdict: Verdict, results: Path, run_dir: Path) -> dict[str,
     stages = ", ".join(verdict.requested_stages) or f"profile {verdict.profile}"
     return {
         **_common(
-            name=f"Verdict: {label}",
+            name=f"Verdict: {label}" + (" (dry run)" if dry_run else ""),
             full_name="postdeploy#verdict",
             key=history_id("verdict", "verdict"),
             start=verdict.started_at.timestamp(),
             stop=verdict.finished_at.timestamp(),
         ),
         "status": _VERDICT_STATUS[verdict.decision],
-        "statusDetails": {"message": "\n".join([lines[0], *notes]), "trace": "\n".join(lines)},
+        "statusDetails": {
+            "message": "\n".join([*lines[: 2 if dry_run else 1], *notes]),
+            "trace": "\n".join(lines),
+        },
         "description": f"The gate's decision for release {verdict.target.live_version or 'unknown'}"
         f" ({stages}, run {verdict.run_id}). The go/no-go page: ../report.html",
         "labels": [
@@ -171,6 +181,7 @@ def _verdict_result(verdict: Verdict, results: Path, run_dir: Path) -> dict[str,
             {"name": "suite", "value": "Verdict"},
             {"name": "severity", "value": "blocker"},
             {"name": "tag", "value": verdict.decision.value},
+            *([{"name": "tag", "value": "dry-run"}] if dry_run else []),
         ],
         "parameters": [{"name": "run", "value": verdict.run_id, "excluded": True}],
         "attachments": attachments,

@@ -266,6 +266,24 @@ def test_a_load_only_no_go_has_allure_results(tmp_path: Path) -> None:
     assert len(results_in(run_dir)) == 3, "rendering again replaces, never adds"
 
 
+def test_a_dry_run_says_so_where_allure_users_look(tmp_path: Path) -> None:
+    """Shadow mode: the verdict's result, its message and the report's name say the decision
+    gated nothing, as report.html and summary.md do; the same check in history all the same."""
+    shadow, gate = tmp_path / "shadow", tmp_path / "gate"
+    write_reports(load_no_go(shadow, with_smoke=False), shadow, dry_run=True)
+    write_reports(load_no_go(gate, with_smoke=False), gate)
+    dry = next(d for d in results_in(shadow) if d["name"].startswith("Verdict"))
+    real = next(d for d in results_in(gate) if d["name"].startswith("Verdict"))
+    assert dry["name"] == "Verdict: NO-GO (dry run)"
+    assert real["name"] == "Verdict: NO-GO"
+    assert "it gated nothing" in dry["statusDetails"]["message"]
+    assert "dry run" not in json.dumps(real)
+    assert {"name": "tag", "value": "dry-run"} in dry["labels"]
+    assert dry["historyId"] == real["historyId"]
+    executor = json.loads((shadow / "allure-results" / "executor.json").read_text())
+    assert "(dry run)" in executor["reportName"]
+
+
 def test_reruns_line_up_in_allure_history_and_the_report_opens_in_chromium(
     pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
