@@ -100,19 +100,27 @@ class _Substitution:
 def main(recording_path: str, base_url: str) -> None:
     with open(recording_path, encoding="utf-8") as handle:
         exchanges = json.load(handle)["exchanges"]
-    substitution = _Substitution()
-    mapping, fill = substitution.mapping, substitution.fill
+    # Bare numbers (legacy ids) only ever replace a whole path segment: in a header or a
+    # body (a PNG's bytes) a "6" is not an id.
+    anywhere, numbers = _Substitution(), _Substitution()
+    fill = anywhere.fill
+
+    def fill_path(path: str) -> str:
+        route, mark, query = fill(path).partition("?")
+        segments = [numbers.mapping.get(s, s) for s in route.split("/")]
+        return "/".join(segments) + mark + query
+
     mismatches: list[str] = []
     started = time.perf_counter()
     with httpx.Client(base_url=base_url, timeout=60, follow_redirects=False) as client:
         for exchange in exchanges:
             body = base64.b64decode(exchange["body"])
-            if body and mapping:
+            if body and anywhere.mapping:
                 body = fill(body.decode("latin-1")).encode("latin-1")
             headers = [(k, fill(v)) for k, v in exchange["headers"] if k.lower() != "host"]
-            response = client.request(
-                exchange["method"], fill(exchange["path"]), headers=headers, content=body or None
-            )
+            path = fill_path(exchange["path"])
+            method = exchange["method"]
+            response = client.request(method, path, headers=headers, content=body or None)
             client.cookies.clear()  # cookies travel in the recorded Cookie header, mapped
             if response.status_code != exchange["status"]:
                 mismatches.append(
@@ -126,7 +134,7 @@ def main(recording_path: str, base_url: str) -> None:
             for where, old in then.items():
                 new = now.get(where)
                 if new is not None and new != old and _identifier(where, old):
-                    mapping[old] = new
+                    (numbers if old.isdigit() else anywhere).mapping[old] = new
     elapsed = time.perf_counter() - started
     print(json.dumps({"requests": len(exchanges), "status_mismatches": mismatches,
                       "sending_s": round(elapsed, 4)}))  # fmt: skip
