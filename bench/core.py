@@ -33,6 +33,8 @@ class Figure:
     name: str
     unit: str
     samples: tuple[float, ...]
+    #: what one sample is: a run, or a window of one run
+    over: str = "runs"
 
     @property
     def median(self) -> float:
@@ -43,6 +45,7 @@ class Figure:
             "name": self.name,
             "unit": self.unit,
             "runs": len(self.samples),
+            "over": self.over,
             "min": round(min(self.samples), 4),
             "median": round(self.median, 4),
             "max": round(max(self.samples), 4),
@@ -203,7 +206,7 @@ def _spread(figure: dict[str, Any]) -> str:
         return f"{_num(figure['median'])} {unit} (1 run)"
     return (
         f"median {_num(figure['median'])} {unit}  (min {_num(figure['min'])}, "
-        f"max {_num(figure['max'])}, {figure['runs']} runs)"
+        f"max {_num(figure['max'])}, {figure['runs']} {figure.get('over', 'runs')})"
     )
 
 
