@@ -30,6 +30,7 @@ import httpx
 
 _FIELD = re.compile(r'name="([^"]+)"[^>]*?value="([^"]*)"')
 _VALUE_HEADERS = ("location", "etag", "set-cookie")
+_ROUTE_ID = re.compile(r"/[^/]*\d[^/]*")  # a path segment with a digit in it is an id
 _EDGE = r"(?<![A-Za-z0-9_.~-])"  # a value is replaced whole, never inside a longer one
 _EDGE_AFTER = r"(?![A-Za-z0-9_.~-])"
 
@@ -111,6 +112,7 @@ def main(recording_path: str, base_url: str) -> None:
         return "/".join(segments) + mark + query
 
     mismatches: list[str] = []
+    by_route: dict[str, list[float]] = {}
     started = time.perf_counter()
     with httpx.Client(base_url=base_url, timeout=60, follow_redirects=False) as client:
         for exchange in exchanges:
@@ -121,6 +123,8 @@ def main(recording_path: str, base_url: str) -> None:
             path = fill_path(exchange["path"])
             method = exchange["method"]
             response = client.request(method, path, headers=headers, content=body or None)
+            route = f"{method} {_ROUTE_ID.sub('/{id}', exchange['path'].split('?')[0])}"
+            by_route.setdefault(route, []).append(response.elapsed.total_seconds())
             client.cookies.clear()  # cookies travel in the recorded Cookie header, mapped
             if response.status_code != exchange["status"]:
                 mismatches.append(
@@ -136,8 +140,10 @@ def main(recording_path: str, base_url: str) -> None:
                 if new is not None and new != old and _identifier(where, old):
                     (numbers if old.isdigit() else anywhere).mapping[old] = new
     elapsed = time.perf_counter() - started
+    routes = sorted(by_route.items(), key=lambda item: sum(item[1]), reverse=True)
+    slowest = [{"route": r, "requests": len(t), "total_s": round(sum(t), 3)} for r, t in routes]
     print(json.dumps({"requests": len(exchanges), "status_mismatches": mismatches,
-                      "sending_s": round(elapsed, 4)}))  # fmt: skip
+                      "sending_s": round(elapsed, 4), "slowest_routes": slowest[:8]}))  # fmt: skip
 
 
 if __name__ == "__main__":

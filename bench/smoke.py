@@ -71,6 +71,7 @@ def smoke_vs_httpx(options: Options) -> Outcome:
                     sending_s.append(answer["sending_s"])
                     mismatches.append(len(answer["status_mismatches"]))
                     outcome.details["replay_status_mismatches"] = answer["status_mismatches"][:10]
+                    outcome.details["replay_slowest_routes"] = answer["slowest_routes"]
     pytest_fig = Figure("pytest suites -m smoke, wall", "s", tuple(pytest_s))
     replay_fig = Figure("httpx replay script, wall", "s", tuple(replay_s))
     outcome.figures += [
