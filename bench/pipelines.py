@@ -92,8 +92,12 @@ def load_vs_locust(options: Options) -> Outcome:
     plain_fig = Figure("plain locust, requests/s", "rps", tuple(plain))
     ours_fig = Figure("postdeploy load, requests/s", "rps", tuple(ours))
     ratio = statistics.median(ours) / statistics.median(plain)
+    # Each round's own ratio too: the two sides of a round ran minutes apart at most, so a
+    # machine that got busier between rounds moves both (the ratio of medians mixes rounds).
+    paired = Figure("postdeploy / plain locust, per round", "ratio",
+                    tuple(o / p for o, p in zip(ours, plain, strict=True)))  # fmt: skip
     return Outcome(
-        figures=[plain_fig, ours_fig],
+        figures=[plain_fig, ours_fig, paired],
         ratios=[Ratio("postdeploy / plain locust", ours_fig.name, plain_fig.name, ratio)],
         details={"profile": profile, "rounds": rounds},
         notes=[f"profile {profile}, {rounds} round(s), sides alternating, a fresh unimedia each"],
