@@ -1,7 +1,12 @@
 """Run a command and measure it: wall time, CPU time and peak memory of that one child.
 
-``os.wait4`` gives the rusage of exactly the child waited for (and the grandchildren it
-waited for), where ``RUSAGE_CHILDREN`` would mix every child this harness ever ran.
+``os.wait4`` gives the CPU time of exactly the child waited for (and the grandchildren it
+waited for), where ``RUSAGE_CHILDREN`` would mix every child this harness ever ran. Peak
+memory is *not* taken from its ``ru_maxrss``: Linux carries the RSS the process had before
+``exec`` into it — the harness's own, copied at the fork — so a command started by a
+harness that had just built a million-row database reported 518 MB for a snapshot that
+peaks at 80 MB on its own. The peak is the program's own high-water mark instead
+(``VmHWM`` in ``/proc/<pid>/status``, read each time the end is polled for).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from bench.core import REPO
 class Timed:
     wall_s: float
     cpu_s: float
-    #: the largest resident set of the child or any descendant it waited for
+    #: the program's own peak resident set (VmHWM; its children not included)
     max_rss_mb: float
     returncode: int
     stdout: str
@@ -39,7 +44,9 @@ def run_timed(
         process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err,
                                    start_new_session=True)  # fmt: skip
         deadline = started + timeout_s
+        peak_kib = 0
         while True:
+            peak_kib = max(peak_kib, _hwm_kib(process.pid))
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
@@ -55,11 +62,22 @@ def run_timed(
         return Timed(
             wall_s=wall,
             cpu_s=usage.ru_utime + usage.ru_stime,
-            max_rss_mb=usage.ru_maxrss / 1024,
+            max_rss_mb=peak_kib / 1024,
             returncode=process.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
         )
+
+
+def _hwm_kib(pid: int) -> int:
+    """The peak RSS of ``pid`` so far (0 once it has exited or before it has exec'd)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def clean_environment() -> dict[str, str]:

@@ -147,10 +147,10 @@ def watch_cost(options: Options) -> Outcome:
         rates = _window_rates(sampler.samples, clean_from, fault_at, owner)
         if rates:
             outcome.figures.append(Figure(f"{owner}: % of one core (clean span)", "%",
-                                          tuple(rates), over="15 s windows"))  # fmt: skip
+                                          tuple(rates), over="windows of 15 s"))  # fmt: skip
             per_hour = tuple(r / 100 * 3600 / COMPRESSION for r in rates)
             outcome.figures.append(Figure(f"{owner}: CPU s per simulated hour", "s", per_hour,
-                                          over="15 s windows"))  # fmt: skip
+                                          over="windows of 15 s"))  # fmt: skip
     for owner, mib in sorted(sampler.hwm.items()):
         label = "the watch process" if owner == "postdeploy" else owner
         outcome.figures.append(Figure(f"peak RSS of {label} (VmHWM)", "MiB", (mib,)))
