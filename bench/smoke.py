@@ -54,12 +54,14 @@ def smoke_vs_httpx(options: Options) -> Outcome:
         replay = [sys.executable, str(REPO / "bench" / "replay_requests.py"), str(recording),
                   server.url]  # fmt: skip
         pytest_s, pytest_requests, replay_s, sending_s, exits, mismatches = [], [], [], [], [], []
+        pytest_cpu, replay_cpu = [], []
         for index in range(runs):
             for side in ("pytest", "replay") if index % 2 == 0 else ("replay", "pytest"):
                 before = _served(server.url)
                 if side == "pytest":
                     done = run_timed(PYTEST_SMOKE, env=env)
                     pytest_s.append(done.wall_s)
+                    pytest_cpu.append(done.cpu_s)
                     exits.append(done.returncode)
                     pytest_requests.append(_served(server.url) - before)
                 else:
@@ -68,14 +70,18 @@ def smoke_vs_httpx(options: Options) -> Outcome:
                         raise RuntimeError(f"the replay failed: {done.stderr.strip()[-300:]}")
                     answer = json.loads(done.stdout)
                     replay_s.append(done.wall_s)
+                    replay_cpu.append(done.cpu_s)
                     sending_s.append(answer["sending_s"])
                     mismatches.append(len(answer["status_mismatches"]))
                     outcome.details["replay_status_mismatches"] = answer["status_mismatches"][:10]
                     outcome.details["replay_slowest_routes"] = answer["slowest_routes"]
     pytest_fig = Figure("pytest suites -m smoke, wall", "s", tuple(pytest_s))
     replay_fig = Figure("httpx replay script, wall", "s", tuple(replay_s))
+    # CPU time of the client process alone: what the machine's load changes least.
+    pytest_cpu_fig = Figure("pytest suites -m smoke, CPU", "s", tuple(pytest_cpu))
+    replay_cpu_fig = Figure("httpx replay script, CPU", "s", tuple(replay_cpu))
     outcome.figures += [
-        pytest_fig, replay_fig,
+        pytest_fig, replay_fig, pytest_cpu_fig, replay_cpu_fig,
         Figure("httpx replay, sending only (no start-up)", "s", tuple(sending_s)),
         Figure("requests per pytest run (target's counter)", "requests",
                tuple(float(n) for n in pytest_requests)),
@@ -83,7 +89,9 @@ def smoke_vs_httpx(options: Options) -> Outcome:
         Figure("replayed responses with another status", "responses",
                tuple(float(n) for n in mismatches)),
     ]  # fmt: skip
-    outcome.ratios.append(ratio_of("pytest / plain httpx", pytest_fig, replay_fig))
+    outcome.ratios.append(ratio_of("pytest / plain httpx (wall)", pytest_fig, replay_fig))
+    outcome.ratios.append(ratio_of("pytest / plain httpx (client CPU)", pytest_cpu_fig,
+                                   replay_cpu_fig))  # fmt: skip
     outcome.details["pytest_exit_codes"] = exits
     if any(exits):
         outcome.notes.append(f"pytest exit codes {exits}: a failing smoke run was timed too")
@@ -92,7 +100,7 @@ def smoke_vs_httpx(options: Options) -> Outcome:
 
 def verify_smoke(options: Options) -> Outcome:
     runs = options.count(full=5, quick=2)
-    walls, verdict_s, stage_s, exits = [], [], [], []
+    walls, cpus, verdict_s, stage_s, exits = [], [], [], [], []
     for index in range(runs):
         reports = options.work / f"verify-smoke-{index}"
         done = run_timed(
@@ -101,12 +109,14 @@ def verify_smoke(options: Options) -> Outcome:
             env=clean_environment(), timeout_s=300,
         )  # fmt: skip
         walls.append(done.wall_s)
+        cpus.append(done.cpu_s)
         exits.append(done.returncode)
         verdict = json.loads((reports / "latest" / "verdict.json").read_text())
         verdict_s.append(verdict["duration_s"])
         stage_s.append(sum(stage["duration_s"] for stage in verdict["stages"]))
     outcome = Outcome(figures=[
         Figure("postdeploy verify --profile smoke, wall", "s", tuple(walls)),
+        Figure("its CPU (with unimedia and the pytest child)", "s", tuple(cpus)),
         Figure("of which the run (verdict.json duration)", "s", tuple(verdict_s)),
         Figure("of which the smoke stage", "s", tuple(stage_s)),
     ])  # fmt: skip
