@@ -30,7 +30,8 @@ import httpx
 
 _FIELD = re.compile(r'name="([^"]+)"[^>]*?value="([^"]*)"')
 _VALUE_HEADERS = ("location", "etag", "set-cookie")
-_ROUTE_ID = re.compile(r"/[^/]*\d[^/]*")  # a path segment with a digit in it is an id
+# a path segment with a digit in it is an id (but not an API version: v2)
+_ROUTE_ID = re.compile(r"/(?!v\d+(?:/|$))[^/]*\d[^/]*")
 _EDGE = r"(?<![A-Za-z0-9_.~-])"  # a value is replaced whole, never inside a longer one
 _EDGE_AFTER = r"(?![A-Za-z0-9_.~-])"
 
