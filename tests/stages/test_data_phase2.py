@@ -51,8 +51,10 @@ def test_data_stage_in_verify(run_cli, base_env, fault: str, decision: str) -> N
     result = run_cli("verify", "--stages", "data", env=base_env(UNIMEDIA_FAULTS=fault))
     verdict = result.verdict
     assert verdict["decision"] == decision, result.stdout + result.stderr
-    if fault:
+    if fault:  # also the functional-verdict proof for this fault (tests/suites/)
+        assert result.exit_code == 1, result.stdout + result.stderr
         assert verdict["triggers_fired"] == ["data_loss"]
+        assert verdict["reasons"][0]["stage"] == "data"
         assert verdict["reasons"][0]["severity"] == "critical"
         assert "missing ids:" in verdict["reasons"][0]["evidence"]
 
