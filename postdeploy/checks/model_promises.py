@@ -108,3 +108,15 @@ def expect(condition: bool, promise: Promise, message: str) -> None:
     """Raise a violation of ``promise`` unless ``condition`` holds."""
     if not condition:
         raise violation(promise, message)
+
+
+def page_agrees(condition: bool, promise: Promise, message: str, *, last_attempt: bool) -> bool:
+    """A listing page's rows against the total the same answer states. On a live target that
+    other checks (and users) write to, another writer can land between the service's two
+    reads (count, then rows), so a disagreeing page asks for the walk again (``False``); only
+    a page that still disagrees on the walk's last attempt is a violation of ``promise``."""
+    if condition:
+        return True
+    if last_attempt:
+        raise violation(promise, message)
+    return False

@@ -26,7 +26,7 @@ from postdeploy.checks.model_oracle import (
     judge_v2_object,
 )
 from postdeploy.checks.model_payloads import Payload, build
-from postdeploy.checks.model_promises import Promise, expect, violation
+from postdeploy.checks.model_promises import Promise, expect, page_agrees, violation
 from postdeploy.checks.model_strategies import (
     EXTRA_TAGS,
     MAX_WALK_PAGES,
@@ -128,14 +128,16 @@ class UiRules(MachineBase):
         self._step("ui_walk")
         actor = self.actor(role)
         self._ui_session(actor)
-        for _attempt in range(WALK_ATTEMPTS):
-            rows = self._ui_pages(actor, kind)
+        for attempt in range(WALK_ATTEMPTS):
+            rows = self._ui_pages(actor, kind, last_attempt=attempt == WALK_ATTEMPTS - 1)
             if rows is not None:
                 self._judge_ui_rows(actor, kind, rows)
                 return
         self.t.counters.not_judged("UI list changed by another writer during the walk")
 
-    def _ui_pages(self, actor: Actor, kind: str | None) -> list[tuple[str, str, str]] | None:
+    def _ui_pages(
+        self, actor: Actor, kind: str | None, *, last_attempt: bool
+    ) -> list[tuple[str, str, str]] | None:
         rows: list[tuple[str, str, str]] = []
         total: int | None = None
         what = f"UI list (kind {kind}) as {actor.name}"
@@ -159,11 +161,13 @@ class UiRules(MachineBase):
             )
             found = _UI_ROW.findall(response.text)
             want = min(UI_PAGE_SIZE, max(count - (page - 1) * UI_PAGE_SIZE, 0))
-            expect(
+            if not page_agrees(
                 len(found) == want,
                 Promise.UI,
                 f"{what}: page {page} of {pages} shows {len(found)} rows, expected {want}",
-            )
+                last_attempt=last_attempt,
+            ):
+                return None
             if count and pager["first"]:
                 expect(
                     (int(pager["first"]), int(pager["last"]))

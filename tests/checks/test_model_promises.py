@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from postdeploy.checks.model_promises import TRIGGERS, Promise, Violation, expect, violation
+from postdeploy.checks.model_promises import (
+    TRIGGERS,
+    Promise,
+    Violation,
+    expect,
+    page_agrees,
+    violation,
+)
 from postdeploy.findings import RollbackTrigger, Severity
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "model-checks.md"
@@ -55,3 +62,13 @@ def test_each_promise_raises_its_own_exception_type() -> None:
     assert caught.value.promise is Promise.RANGE
     assert str(caught.value) == "[range] wrong slice"
     expect(True, Promise.RANGE, "never raised")
+
+
+def test_a_page_that_disagrees_with_its_own_total_is_walked_again_then_a_violation() -> None:
+    """Another writer between the service's count and its rows: walk again (False); the same
+    disagreement on the last attempt is the violation — a lasting bug is still found."""
+    assert page_agrees(True, Promise.PAGING, "fine", last_attempt=True)
+    assert not page_agrees(False, Promise.PAGING, "10 rows, expected 9", last_attempt=False)
+    with pytest.raises(Violation) as caught:
+        page_agrees(False, Promise.PAGING, "10 rows, expected 9", last_attempt=True)
+    assert caught.value.promise is Promise.PAGING
