@@ -60,6 +60,7 @@ class PytestStage:
             *(str(PROJECT_ROOT / path) for path in self.paths),
             "-m", self.marker,
             "--rootdir", str(PROJECT_ROOT),
+            *_project_config(),
             "-p", "no:cacheprovider",
             "-q", "-rfEs",
             "--postdeploy-stage", self.name,
@@ -164,6 +165,19 @@ def _rebased(item: _Attached, stage_dir: Path, run_dir: Path) -> _Attached:
             path if Path(path).is_absolute() else f"{prefix}/{path}" for path in item.attachments
         ),
     )
+
+
+def _project_config() -> list[str]:
+    """``-c`` the repository's pyproject.toml, where there is one (a source checkout).
+
+    Without it pytest looks for its configuration above the common ancestor of every
+    positional-looking argument, and the values of plugin options it does not know yet
+    (``--alluredir DIR``) count: a report directory outside the repository made the child
+    run with no configuration at all — entry-point autoloading on, no strict markers —
+    and one inside it with the repository's. The same run now reads the same file.
+    """
+    config = PROJECT_ROOT / "pyproject.toml"
+    return ["-c", str(config)] if config.is_file() else []
 
 
 def _error(name: str, reason: str, duration: float) -> StageResult:
