@@ -52,9 +52,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
-## bench: time the smoke profile (see scripts/benchmark_smoke.sh)
-bench: $(STAMP)
-	scripts/benchmark_smoke.sh
+## bench: the speed benchmarks of issue 21 → bench/results/<date>.json + a table
+## (ARGS=--quick: fewer runs, smaller sizes; ARGS=NAME: one of them; ARGS=--list)
+bench: $(STAMP) tools prometheus wapiti
+	$(PY) -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) reports/2* reports/latest

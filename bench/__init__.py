@@ -1,0 +1,1 @@
+"""postdeploy's benchmarks: ``python -m bench`` (``make bench``). Measurements, not tests."""
