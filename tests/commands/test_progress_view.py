@@ -122,10 +122,13 @@ def test_plain_makes_target_text_inert() -> None:
 
 
 def test_verify_in_ci_prints_a_line_per_stage_and_quiet_only_the_verdict(
-    run_cli, start_unimedia
+    run_cli, start_unimedia, tmp_path
 ) -> None:
     server = start_unimedia("")
-    run = run_cli("verify", "--stages", "smoke", env=server.env())
+    # its own temporary directory: the leftovers sweep of a run reports (on stderr, even with
+    # -q) the directories of killed runs it removes, and /tmp is shared with other tests
+    env = server.env() | {"TMPDIR": str(tmp_path)}
+    run = run_cli("verify", "--stages", "smoke", env=env)
     assert run.exit_code == 0, run.stdout + run.stderr
     stage_lines = [line for line in run.stderr.splitlines() if line.startswith("postdeploy: stage")]
     assert len(stage_lines) == 1
@@ -134,7 +137,7 @@ def test_verify_in_ci_prints_a_line_per_stage_and_quiet_only_the_verdict(
     )
     assert not CONTROL.search(run.stderr)
     assert ", stages smoke\n" in run.stdout, "the header names the stages --stages chose"
-    quiet = run_cli("verify", "--stages", "smoke", "-q", env=server.env())
+    quiet = run_cli("verify", "--stages", "smoke", "-q", env=env)
     assert quiet.exit_code == 0
     assert quiet.stdout == "VERDICT: GO\n"
     assert quiet.stderr == ""
