@@ -46,7 +46,7 @@ def run_timed(
         deadline = started + timeout_s
         peak_kib = 0
         while True:
-            peak_kib = max(peak_kib, _hwm_kib(process.pid))
+            peak_kib = max(peak_kib, status_kib(process.pid, "VmHWM"))
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
@@ -69,11 +69,12 @@ def run_timed(
         )
 
 
-def _hwm_kib(pid: int) -> int:
-    """The peak RSS of ``pid`` so far (0 once it has exited or before it has exec'd)."""
+def status_kib(pid: int, field: str) -> int:
+    """A kB figure of ``/proc/<pid>/status`` (``VmHWM``: the peak RSS so far; ``VmRSS``: now);
+    0 once the process has exited or before it has exec'd."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass

@@ -22,13 +22,13 @@ webhook are ``scripts/watch_proofs.py``'s.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.core import Benchmark, Figure, Options, Outcome
+from bench.processes import status_kib
 from bench.scripts import script
 
 COMPRESSION = 12  # 1m → 5s, 15m → 75s
@@ -61,14 +61,6 @@ def _self_and_waited_cpu_s(pid: int) -> float:
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def _hwm_mib(pid: int) -> float:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 class _Sampler:
     """Cumulative CPU and current RSS per owner, once a second, from /proc."""
 
@@ -93,7 +85,7 @@ class _Sampler:
             rss[owner] += proofs._rss_kib(pid) / 1024
             if owner != "postdeploy" or pid == self.root:
                 key = "postdeploy" if pid == self.root else owner
-                self.hwm[key] = max(self.hwm.get(key, 0.0), _hwm_mib(pid))
+                self.hwm[key] = max(self.hwm.get(key, 0.0), status_kib(pid, "VmHWM") / 1024)
         live = set(proofs._tree(self.root))
         for pid, used in self.cpu_seen.items():
             owner = self.owners[pid]

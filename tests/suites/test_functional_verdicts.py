@@ -5,10 +5,11 @@ clean service is GO with every functional stage passed, run side by side in one 
 Each fault's verification runs only the stage that owns it (``--stages``). What these runs
 prove is that the owning stage finds the fault and the gate turns its finding into NO_GO with
 that trigger; the other stages cannot change it (a blocking finding makes NO_GO whatever they
-say — ``postdeploy/gate.py``), each has its own fault tests, and running all of them for nine
-faults cost about ten minutes of every CI run (five stages, three of them pytest processes
-with their own workers, for one assertion about one). The stages running side by side on one
-target is what the clean run below proves.
+say — ``postdeploy/gate.py``) and each has its own fault tests. Running all five functional
+stages (three of them pytest processes with workers of their own) for each of nine faults,
+for one assertion about one stage, cost about 30 minutes of test time in every `make test` on
+a busy 2-core machine. The stages running side by side on one target is what the clean run
+below proves.
 """
 
 from __future__ import annotations
