@@ -199,6 +199,9 @@ def serve(args: argparse.Namespace) -> int:
         settings = load_settings(
             args.data.resolve(), accounts_file=args.accounts, database_url=args.database_url
         )
+        # The certificate is issued first: a TLS fault the service cannot honour is one
+        # line and exit 2 before anything touches the database.
+        tls = _tls_factory(args, args.host, settings.faults)
         # Checked before binding, so a database that needs `unimedia db upgrade` is one
         # line and exit 2 rather than a failed startup inside the server.
         engine = make_engine(settings.effective_database_url)
@@ -207,7 +210,6 @@ def serve(args: argparse.Namespace) -> int:
         finally:
             engine.dispose()
         app = create_app(settings)
-        tls = _tls_factory(args, args.host, settings.faults)
     except ConfigError as exc:
         print(f"unimedia: error: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
