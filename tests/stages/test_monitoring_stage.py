@@ -35,8 +35,10 @@ def monitored(tmp_path: Path) -> Iterator[object]:
         target = server.start()
         stack.append(server)
         assert target.url is not None
-        prometheus = EmbeddedPrometheus(
-            unimedia=target.url.removeprefix("http://"), log_path=tmp_path / "prometheus.log"
+        prometheus = EmbeddedPrometheus(  # over HTTPS, as the embedded target is scraped
+            unimedia=target.url.removeprefix("https://"),
+            log_path=tmp_path / "prometheus.log",
+            ca_file=target.ca_file,
         )
         stack.append(prometheus)
         with_prometheus = dataclasses.replace(target, prometheus_url=prometheus.start())
