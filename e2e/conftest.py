@@ -112,9 +112,10 @@ def e2e_timing(
 
 
 @pytest.fixture(scope="session")
-def browser(postdeploy_config: Config) -> Iterator[Browser]:
+def browser(postdeploy_config: Config, postdeploy_target: TargetSettings) -> Iterator[Browser]:
     """This worker's Chromium. One that cannot start fails every check's *setup*: the stage
-    is an error (INCONCLUSIVE), never a pass and never a finding about the release."""
+    is an error (INCONCLUSIVE), never a pass and never a finding about the release. It
+    trusts the target's own CA, when it has one (the embedded target's run CA)."""
     stack = ExitStack()
     problem = None
     try:
@@ -122,6 +123,8 @@ def browser(postdeploy_config: Config) -> Iterator[Browser]:
             launch_chromium(
                 configured=postdeploy_config.browser_path,
                 origin=postdeploy_config.browser_origin,
+                ca_file=postdeploy_target.ca_file,
+                environment=postdeploy_config.environment,
             )
         )
     except PostdeployError as exc:

@@ -79,6 +79,12 @@ REFERENCE_HOST = os.environ.get("POSTDEPLOY_REFERENCE_HOST") or None
 _SIDE_NAMES = ("candidate", "reference") if REFERENCE_HOST else ("candidate",)
 _SIDES = itertools.cycle(_SIDE_NAMES)
 ARRIVAL_RATE = float(os.environ.get("POSTDEPLOY_ARRIVAL_RATE") or 0)
+# The CA each side's certificate chains to (the embedded target's run CA, or a private one),
+# trusted instead of the default store; unset: the default store. Never verification off.
+CA_FILES = {
+    "candidate": os.environ.get("POSTDEPLOY_CA_FILE") or None,
+    "reference": os.environ.get("POSTDEPLOY_REFERENCE_CA_FILE") or None,
+}
 OPEN_LOOP_IN_FLIGHT = 20
 
 
@@ -92,6 +98,8 @@ class MediaUser(HttpUser):
         if self.side == "reference":
             self.host = REFERENCE_HOST  # before the client is made for it
         super().__init__(environment)
+        if ca_file := CA_FILES[self.side]:
+            self.client.verify = ca_file
 
     def context(self) -> dict[str, str]:
         """Passed with every request event: which side of a paired run it belongs to."""

@@ -111,6 +111,9 @@ class TargetSettings:
     zap_api_key: Secret | None = None
     database_url: Secret | None = None
     timeout_s: float = 10.0
+    # The CA the target's certificate chains to, trusted instead of the system's by every
+    # client of the run (POSTDEPLOY_CA_FILE; the embedded target's: the run's own CA).
+    ca_file: Path | None = None
 
     @property
     def embedded(self) -> bool:
@@ -317,6 +320,9 @@ class Config:
     deployed_at: float | None = None
     # Catalogue faults for the embedded unimedia (UNIMEDIA_FAULTS); never for a real target.
     embedded_faults: str | None = None
+    # The embedded unimedia serves plain HTTP instead of HTTPS with the run's own CA
+    # (--embedded-http, POSTDEPLOY_EMBEDDED_HTTP=1).
+    embedded_http: bool = False
     run_id: str | None = None  # a run id handed down by a parent run (POSTDEPLOY_RUN_ID)
     # Webhooks the watch notifies (POSTDEPLOY_ALERTMANAGER_WEBHOOKS / POSTDEPLOY_SLACK_WEBHOOKS,
     # comma-separated), besides those given as flags.
@@ -507,7 +513,7 @@ def load_config(
 
     ``overrides`` keys: url, profile, stages, report_dir, expected_version, timeout_s,
     zap_active_scan, active_scan (ZAP's and Wapiti's), max_scan_time_s, load_profile, dry_run,
-    baseline_target.
+    baseline_target, embedded_http.
     Raises :class:`ConfigError` with a one-line message on any invalid input.
     """
     env = dict(os.environ if environ is None else environ)
@@ -537,6 +543,7 @@ def load_config(
             f"{', '.join(s.value for s in Severity)}"
         ) from None
 
+    suites = _suite_settings(model.suites, env, here, base_dir)
     target = TargetSettings(
         url=_target(url) if url else None,
         accounts=_accounts(model, env, base_dir),
@@ -550,6 +557,7 @@ def load_config(
         zap_api_key=_secret_env(env, model.zap.api_key_env or "POSTDEPLOY_ZAP_API_KEY"),
         database_url=_database_url(model, env),
         timeout_s=timeout_s,
+        ca_file=suites.ca_file,
     )
     if path is not None and not model.model_fields_set and target.url is None:
         # An empty postdeploy.toml is a file someone meant to fill in (or a template that
@@ -560,7 +568,6 @@ def load_config(
             "reference service, run without a config file"
         )
     browser = env.get(BROWSER_ENV)
-    suites = _suite_settings(model.suites, env, here, base_dir)
     return Config(
         target=target,
         profile=profile,
@@ -583,6 +590,8 @@ def load_config(
         suites=suites,
         deployed_at=_deployed_at(env.get("POSTDEPLOY_DEPLOYED_AT", "")),
         embedded_faults=(env.get("UNIMEDIA_FAULTS") or None) if target.embedded else None,
+        embedded_http=bool(flags.get("embedded_http"))
+        or _flag_env(env, "POSTDEPLOY_EMBEDDED_HTTP"),
         run_id=env.get("POSTDEPLOY_RUN_ID") or None,
         reference_target=target.embedded or env.get("POSTDEPLOY_EMBEDDED") == "1",
         alertmanager_webhooks=_list(env.get("POSTDEPLOY_ALERTMANAGER_WEBHOOKS", "")),
@@ -593,6 +602,16 @@ def load_config(
         dry_run=bool(flags.get("dry_run")),
         environment=env,
     )
+
+
+def _flag_env(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no variable: 1/true/yes or 0/false/no (or unset); anything else is an error."""
+    value = env.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ConfigError(f"{name}={env[name]!r} is not 1 or 0")
 
 
 def _readiness_settings(model: _PreflightModel, suites: SuiteSettings) -> ReadinessSettings:

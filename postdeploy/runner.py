@@ -97,6 +97,7 @@ def run(
             prometheus=needs_metrics,
             faults=config.embedded_faults,
             environment=config.environment,
+            https=not config.embedded_http,
         ) as target:
             log.info("target %s", redact_url(target.url or ""))
             checked = preflight(target)

@@ -25,6 +25,11 @@ if [ -z "${POSTDEPLOY_BROWSER_PATH:-}" ] && [ ! -x /usr/lib/chromium/chromium ] 
         && ! command -v chromium >/dev/null; then
     packages+=(chromium)
 fi
+# NSS's certutil: the e2e browser trusts the embedded target's run CA through a private NSS
+# database (postdeploy/checks/browser_trust.py)
+if ! command -v certutil >/dev/null; then
+    packages+=(libnss3-tools)
+fi
 if ! command -v node >/dev/null; then
     packages+=(nodejs npm)
 fi

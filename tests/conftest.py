@@ -86,11 +86,14 @@ class Server:
 
     url: str
     passwords: dict[str, str]
+    ca_file: str | None = None  # an HTTPS server's CA (start_unimedia(..., https=True))
 
     def env(self, **extra: str) -> dict[str, str]:
         env = clean_environment()
         env["POSTDEPLOY_TARGET"] = self.url
         env["POSTDEPLOY_EXPECTED_VERSION"] = "2.0.0"
+        if self.ca_file:
+            env["POSTDEPLOY_CA_FILE"] = self.ca_file
         for name, password in self.passwords.items():
             env[password_env_name(name)] = password
         env.update(extra)
@@ -99,17 +102,24 @@ class Server:
 
 @pytest.fixture
 def start_unimedia(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Start a unimedia with the given faults ("" for none); stopped after the test."""
+    """Start a unimedia with the given faults ("" for none); stopped after the test.
+
+    Plain HTTP unless ``https=True``: the tests using it talk to unimedia with bare httpx
+    calls about what it serves, not how; HTTPS (the embedded target's default) is what
+    ``https=True`` and the verify tests of the embedded target cover."""
     servers: list[EmbeddedUnimedia] = []
 
-    def start(faults: str = "") -> Server:
-        server = EmbeddedUnimedia(log_path=tmp_path / f"unimedia-{len(servers)}.log", faults=faults)
+    def start(faults: str = "", *, https: bool = False) -> Server:
+        server = EmbeddedUnimedia(
+            log_path=tmp_path / f"unimedia-{len(servers)}.log", faults=faults, https=https
+        )
         servers.append(server)
         settings = server.start()
         assert settings.url is not None
         return Server(
             settings.url,
             {a.username: a.password.reveal() for a in settings.accounts if a.password},
+            str(settings.ca_file) if settings.ca_file else None,
         )
 
     yield start

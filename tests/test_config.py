@@ -205,3 +205,19 @@ def test_the_environment_is_captured_not_read_later(tmp_path: Path) -> None:
     config = load_config(environ=env, cwd=tmp_path)
     assert dict(config.environment) == env
     assert "s3cret-pw" not in repr(config)  # the environment holds secrets: never shown
+
+
+def test_the_embedded_target_is_https_unless_asked_for_plain_http(tmp_path: Path) -> None:
+    assert load_config(environ={}, cwd=tmp_path).embedded_http is False
+    assert load_config(environ={"POSTDEPLOY_EMBEDDED_HTTP": "1"}, cwd=tmp_path).embedded_http
+    flag = load_config(environ={}, cwd=tmp_path, overrides={"embedded_http": True})
+    assert flag.embedded_http is True
+    with pytest.raises(ConfigError, match="POSTDEPLOY_EMBEDDED_HTTP='maybe' is not 1 or 0"):
+        load_config(environ={"POSTDEPLOY_EMBEDDED_HTTP": "maybe"}, cwd=tmp_path)
+
+
+def test_a_private_ca_is_the_targets_for_every_client(tmp_path: Path) -> None:
+    env = {"POSTDEPLOY_TARGET": "https://media.example.com", "POSTDEPLOY_CA_FILE": "ca.pem"}
+    config = load_config(environ=env, cwd=tmp_path)
+    assert config.target.ca_file == tmp_path / "ca.pem"
+    assert config.suites.ca_file == config.target.ca_file

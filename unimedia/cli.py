@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -24,7 +25,7 @@ from types import FrameType
 
 from unimedia import __version__
 from unimedia.errors import ConfigError
-from unimedia.faults import CATALOGUE
+from unimedia.faults import CATALOGUE, FaultSet
 
 logger = logging.getLogger("unimedia.cli")
 
@@ -51,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in --data)")
     serve.add_argument("--watch-pid", type=int, help="stop when this process no longer exists")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    serve.add_argument(
+        "--tls-ca-cert", type=Path,
+        help="serve HTTPS with a certificate issued at startup from this CA (PEM)",
+    )  # fmt: skip
+    serve.add_argument("--tls-ca-key", type=Path, help="the private key of --tls-ca-cert (PEM)")
 
     seed = commands.add_parser(
         "seed-legacy", help="create the legacy (pre-unification) schema and fill it"
@@ -119,11 +125,31 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _base_url(sock: socket.socket) -> str:
+def _base_url(sock: socket.socket, *, https: bool) -> str:
     host, port = sock.getsockname()[:2]
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{port}"
+    return f"{'https' if https else 'http'}://{host}:{port}"
+
+
+def _tls_factory(
+    args: argparse.Namespace, host: str, faults: FaultSet
+) -> Callable[..., ssl.SSLContext] | None:
+    """uvicorn's ``ssl_context_factory`` for ``--tls-ca-cert``, or None for plain HTTP.
+
+    The certificate is issued here, before binding, so a bad CA is one ``error:`` line."""
+    from unimedia.tls import STARTUP_FAULTS, TlsIssuer, server_context
+
+    if args.tls_ca_cert is None:
+        if wanted := [name for name in STARTUP_FAULTS if name in faults.names]:
+            raise ConfigError(
+                f"fault {wanted[0]!r} needs HTTPS: give --tls-ca-cert and --tls-ca-key"
+            )
+        return None
+    if args.tls_ca_key is None:
+        raise ConfigError("--tls-ca-cert needs --tls-ca-key")
+    context = server_context(TlsIssuer(args.tls_ca_cert, args.tls_ca_key), host, faults, args.data)
+    return lambda _config, _default: context
 
 
 def process_exists(pid: int) -> bool:
@@ -173,6 +199,9 @@ def serve(args: argparse.Namespace) -> int:
         settings = load_settings(
             args.data.resolve(), accounts_file=args.accounts, database_url=args.database_url
         )
+        # The certificate is issued first: a TLS fault the service cannot honour is one
+        # line and exit 2 before anything touches the database.
+        tls = _tls_factory(args, args.host, settings.faults)
         # Checked before binding, so a database that needs `unimedia db upgrade` is one
         # line and exit 2 rather than a failed startup inside the server.
         engine = make_engine(settings.effective_database_url)
@@ -189,7 +218,7 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"unimedia: error: cannot bind {args.host}:{args.port}: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
-    url = _base_url(sock)
+    url = _base_url(sock, https=tls is not None)
     config = uvicorn.Config(
         app,
         log_config=None,  # logging is configured above; uvicorn must not replace it
@@ -197,6 +226,7 @@ def serve(args: argparse.Namespace) -> int:
         lifespan="on",
         timeout_graceful_shutdown=5,
         server_header=False,
+        ssl_context_factory=tls,
     )
     server = uvicorn.Server(config)
 

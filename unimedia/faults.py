@@ -47,6 +47,13 @@ def _positive_int(raw: str) -> str:
     return raw
 
 
+def _days(raw: str) -> str:
+    value = float(raw)
+    if not 0.0 < value <= 3650.0:
+        raise ValueError("must be more than 0 and at most 3650 days")
+    return raw
+
+
 def _text(raw: str) -> str:
     if not raw:
         raise ValueError("must not be empty")
@@ -184,6 +191,16 @@ DEFINITIONS: Mapping[str, FaultDefinition] = MappingProxyType(
         "login_open_redirect": FaultDefinition(
             "the UI's login keeps a return address (/login?next=…) and sends the user there "
             "unchecked, to any site: open redirect after login"
+        ),
+        # HTTPS faults (unimedia/tls.py; issue 21): read once at startup, need --tls-ca-cert.
+        "cert_expiring": FaultDefinition(
+            "the serving certificate is issued to expire in N days (default 7), as when its "
+            "renewal has stopped",
+            "7",
+            _days,
+        ),
+        "tls_legacy_versions": FaultDefinition(
+            "the HTTPS listener still accepts TLS 1.0 and TLS 1.1 (security level 0 ciphers)"
         ),
     }
 )

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from postdeploy.config import BROWSER_ENV
+from postdeploy.checks.browser_trust import trusting_home
+from postdeploy.config import BROWSER_ENV, process_environment
 from postdeploy.errors import BrowserUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; playwright is optional
@@ -69,9 +70,18 @@ def browser_executable(configured: Path | None = None, *, origin: str = "") -> P
 
 @contextmanager
 def launch_chromium(
-    *, headless: bool = True, configured: Path | None = None, origin: str = ""
+    *,
+    headless: bool = True,
+    configured: Path | None = None,
+    origin: str = "",
+    ca_file: Path | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> Iterator[Browser]:
-    """A started headless Chromium, closed on exit; :class:`BrowserUnavailable` if none."""
+    """A started headless Chromium, closed on exit; :class:`BrowserUnavailable` if none.
+
+    ``ca_file``: a CA the browser trusts besides its own store, for this launch only (the
+    target's: see :mod:`postdeploy.checks.browser_trust`). ``environment``: what the browser
+    starts with (a run's ``Config.environment``; None: this process's)."""
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
@@ -80,12 +90,17 @@ def launch_chromium(
             "Playwright is not installed: pip install 'postdeploy[ui]'"
         ) from exc
     executable = browser_executable(configured, origin=origin)
-    with sync_playwright() as playwright:
+    with ExitStack() as stack:
+        env = dict(environment) if environment is not None else process_environment()
+        if ca_file is not None:
+            env["HOME"] = str(stack.enter_context(trusting_home(ca_file)))
+        playwright = stack.enter_context(sync_playwright())
         try:
             browser = playwright.chromium.launch(
                 headless=headless,
                 executable_path=str(executable) if executable else None,
                 args=list(LAUNCH_ARGS),
+                env=env,
             )
         except PlaywrightError as exc:
             where = str(executable) if executable else "Playwright's Chromium"

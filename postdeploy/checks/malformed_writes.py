@@ -2,11 +2,11 @@
 
 A client library cannot send a multipart body without parts, a part without a name, a
 truncated body or a boundary that never closes — so these requests are built byte by byte
-and sent over a plain socket, and the answer is read with h11 (httpx's own HTTP/1.1
-parser). Each answer must be a 4xx — an RFC 9457 problem document for the API, any page
-for the web UI — never a 5xx, never internals (a traceback, paths, SQL), and the same
-connection must then answer a plain ``GET /healthz`` (unless the server said
-``Connection: close``, when a new connection must).
+and sent over a plain socket (TLS-wrapped for an HTTPS target, verified against the
+target's CA), and the answer is read with h11 (httpx's own HTTP/1.1 parser). Each answer
+must be a 4xx — an RFC 9457 problem document for the API, any page for the web UI — never
+a 5xx, never internals (a traceback, paths, SQL), and the same connection must then answer
+a plain ``GET /healthz`` (unless the server said ``Connection: close``, when a new connection must).
 
 The matrix (endpoint x malformation) is complete and fixed; on top of it, valid multipart
 bodies are cut short or have a byte changed at places drawn from a seeded generator. Those
@@ -19,9 +19,11 @@ from __future__ import annotations
 import json
 import random
 import socket
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import SplitResult, urlsplit
 
 import h11
 
@@ -37,6 +39,7 @@ __all__ = [
     "random_cuts",
     "send",
     "send_probe",
+    "tls_context",
 ]
 
 PROBLEM_TYPE = "application/problem+json"
@@ -173,13 +176,41 @@ def random_cuts(
                             may_succeed=True)  # fmt: skip
 
 
-def send(base_url: str, request: Malformed, *, timeout_s: float = 10.0) -> Answer:
+def tls_context(base_url: str, ca_file: Path | None = None) -> ssl.SSLContext | None:
+    """What an HTTPS target's connections are verified with (its own CA when it has one);
+    None for plain HTTP."""
+    if urlsplit(base_url).scheme != "https":
+        return None
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+
+def _connect(url: SplitResult, tls: ssl.SSLContext | None, timeout_s: float) -> socket.socket:
+    if url.scheme not in ("http", "https") or url.hostname is None:
+        raise ValueError(f"malformed writes need an http(s) URL, not {url.geturl()!r}")
+    if url.scheme == "https" and tls is None:
+        raise ValueError("an HTTPS target needs a TLS context (tls_context)")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    sock = socket.create_connection((url.hostname, port), timeout=timeout_s)
+    if tls is None:
+        return sock
+    try:
+        return tls.wrap_socket(sock, server_hostname=url.hostname)
+    except BaseException:
+        sock.close()
+        raise
+
+
+def send(
+    base_url: str,
+    request: Malformed,
+    *,
+    timeout_s: float = 10.0,
+    tls: ssl.SSLContext | None = None,
+) -> Answer:
     """Send ``request`` on a new connection, then ``GET /healthz`` on the same one."""
     url = urlsplit(base_url)
-    if url.scheme != "http" or url.hostname is None:
-        raise ValueError("malformed writes are sent over plain HTTP only")
-    port = url.port or 80
-    with socket.create_connection((url.hostname, port), timeout=timeout_s) as sock:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    with _connect(url, tls, timeout_s) as sock:
         conn = h11.Connection(h11.CLIENT)
         length = (
             request.declared_length if request.declared_length is not None else len(request.body)
@@ -283,17 +314,18 @@ def _judge_problem(request: Malformed, answer: Answer, what: str, text: str) -> 
 
 
 def judge_all(
-    base_url: str, requests: list[Malformed]
+    base_url: str, requests: list[Malformed], *, ca_file: Path | None = None
 ) -> tuple[list[Violation], list[tuple[Malformed, Answer]]]:
     """Send each request and judge its answer: every violation in order, and the answers
-    that stored something (for the caller to delete)."""
+    that stored something (for the caller to delete). ``ca_file``: an HTTPS target's CA."""
     found: list[Violation] = []
     stored: list[tuple[Malformed, Answer]] = []
+    tls = tls_context(base_url, ca_file)
     for request in requests:
-        answer = send(base_url, request)
+        answer = send(base_url, request, tls=tls)
         if 200 <= answer.status < 300:
             stored.append((request, answer))
-        healthy = answer.reusable or send_probe(base_url) == 200
+        healthy = answer.reusable or send_probe(base_url, tls=tls) == 200
         try:
             judge(request, answer, healthy)
         except Violation as exc:
@@ -301,11 +333,11 @@ def judge_all(
     return found, stored
 
 
-def send_probe(base_url: str) -> int:
+def send_probe(base_url: str, *, tls: ssl.SSLContext | None = None) -> int:
     """``GET /healthz`` on a new connection: the status, 0 when nothing answers."""
     url = urlsplit(base_url)
     try:
-        with socket.create_connection((url.hostname or "", url.port or 80), timeout=10) as sock:
+        with _connect(url, tls, 10.0) as sock:
             conn = h11.Connection(h11.CLIENT)
             request = h11.Request(
                 method="GET", target="/healthz", headers=[("Host", url.hostname or "")]

@@ -161,5 +161,6 @@ def _load_setup(
 def _started(config: Config, scratch: Path) -> AbstractContextManager[TargetSettings]:
     """The run's target, started with the run's faults and environment when embedded."""
     return started_target(
-        config.target, scratch, faults=config.embedded_faults, environment=config.environment
-    )
+        config.target, scratch, faults=config.embedded_faults, environment=config.environment,
+        https=not config.embedded_http,
+    )  # fmt: skip

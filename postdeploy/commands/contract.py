@@ -39,6 +39,7 @@ def record_contract_baseline(config: Config, path: Path | None = None) -> tuple[
         started_target(
             config.target, Path(scratch),
             faults=config.embedded_faults, environment=config.environment,
+            https=not config.embedded_http,
         ) as target,
     ):  # fmt: skip
         checked = preflight(target)

@@ -71,6 +71,12 @@ __all__ = ["load", "verify"]
     help="The previous release, still running: load it together with the target (paired) "
     "instead of comparing with a recorded load baseline.",
 )
+@click.option(
+    "--embedded-http",
+    is_flag=True,
+    default=None,
+    help="Serve the embedded unimedia over plain HTTP (default: HTTPS with the run's own CA).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log what each step does on stderr.")
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress and no summary: only the verdict line."
@@ -94,6 +100,7 @@ def verify(
     baseline_target: str | None = None,
     gating: Gating | None = None,
     quiet: bool = False,
+    embedded_http: bool | None = None,
 ) -> None:
     """Verify a deployed release and gate it.
 
@@ -121,6 +128,7 @@ def verify(
                 "dry_run": gating.dry_run,
                 "active_scan": active_scan, "max_scan_time_s": max_scan_time_s,
                 "baseline_target": baseline_target,
+                "embedded_http": embedded_http,
             },
         )  # fmt: skip
         with ProgressView.for_stderr(quiet=quiet) as view:

@@ -127,7 +127,9 @@ def paired_process(
         raise StageCrashed("load: no reference URL")
     return LocustProcess(
         candidate, profile, run_id, out_dir, users=2 * profile.users, run_time_s=run_time_s,
-        env={"POSTDEPLOY_REFERENCE_HOST": reference.url}, arrival_rate=arrival_rate,
+        env={"POSTDEPLOY_REFERENCE_HOST": reference.url}
+        | ({"POSTDEPLOY_REFERENCE_CA_FILE": str(reference.ca_file)} if reference.ca_file else {}),
+        arrival_rate=arrival_rate,
         base=environment,
     )  # fmt: skip
 

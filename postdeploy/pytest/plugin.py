@@ -132,7 +132,11 @@ class _Session:
         if self._target is None and self._target_error is None:
             config = self.run_config()
             try:
-                self._target = config.target if config.target.url else self.embedded.get()
+                self._target = (
+                    config.target
+                    if config.target.url
+                    else self.embedded.get(https=not config.embedded_http)
+                )
             except PostdeployError as exc:
                 self._target_error = str(exc)
         # pytest.fail outside the except block: no "during handling…" chain in the report

@@ -89,6 +89,7 @@ def run_preflight(
         with live_target(
             config.target, run_dir, prometheus=True,
             prometheus_rules=render_rules(COMPRESSED) if embedded else None,
+            https=not config.embedded_http,
         ) as live:  # fmt: skip
             target = live.settings
             if embedded and target.prometheus_url:
@@ -121,7 +122,7 @@ def _everything_else(
     settings = config.readiness
     checks = [
         certificate_check(target.url or "", min_days=settings.cert_min_days,
-                          timeout_s=target.timeout_s, ca_file=settings.ca_file),
+                          timeout_s=target.timeout_s, ca_file=target.ca_file),
         *resource_checks(target.prometheus_url, settings),
         *database_checks(target.database_url.reveal() if target.database_url else None),
         *monitoring_checks(target.prometheus_url, target_selector=settings.target_selector,

@@ -48,6 +48,9 @@ def wapiti_argv(
         "--max-scan-time", f"{plan.crawl_time_s:g}",  # Wapiti 3.2: bounds the crawl
         "--max-attack-time", f"{plan.module_time_s:g}",  # each module
         "--timeout", f"{REQUEST_TIMEOUT_S:g}",
+        # Wapiti 3.2 checks no certificate unless asked; the target's CA reaches its httpx
+        # through SSL_CERT_FILE (postdeploy.scan.run)
+        "--verify-ssl", "1",
         "--form-script", str(PLUGIN),
         "--verbose", "1",
     ]  # fmt: skip

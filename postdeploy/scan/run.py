@@ -60,8 +60,10 @@ def run_wapiti(
     *,
     openapi: Path | None,
     out_dir: Path,
+    ca_file: Path | None = None,
 ) -> WapitiRun:
-    """Run Wapiti once; its scrubbed report and log go to ``out_dir``."""
+    """Run Wapiti once; its scrubbed report and log go to ``out_dir``. ``ca_file``: the
+    target's own CA (the embedded target's run CA), which Wapiti verifies the target with."""
     report_file = out_dir / "wapiti-report.json"
     log_file = out_dir / "wapiti.log"
     with tempfile.TemporaryDirectory(prefix="postdeploy-wapiti-") as scratch:
@@ -76,6 +78,8 @@ def run_wapiti(
             "PYTHONUNBUFFERED": "1",
             SESSION_ENV: session.to_env(),
         }
+        if ca_file is not None:
+            env["SSL_CERT_FILE"] = str(ca_file)  # read by Wapiti's httpx (trust_env)
         started = time.monotonic()
         try:
             process = subprocess.Popen(  # noqa: S603 - our own argv, no shell

@@ -223,13 +223,15 @@ class LoadStage:
         # embedded target) and the clean reference release, loaded in one paired Locust run.
         # Loading the long-running target instead would compare a server that other stages
         # have used with a pristine one — a difference of state, not of release.
+        https = _https(context.target)
         candidate_server = EmbeddedUnimedia(
-            log_path=stage_dir / "candidate.log", environment=context.environment
+            log_path=stage_dir / "candidate.log", environment=context.environment, https=https
         )
         with candidate_server as candidate:
             reference_server = EmbeddedUnimedia(
                 faults="", accounts=candidate.accounts, log_path=stage_dir / "reference.log",
-                environment=context.environment,
+                environment=context.environment, https=https,
+                authority=candidate_server.authority,
             )  # fmt: skip
             with reference_server as ref:
                 baseline_run, current = run_paired(
@@ -287,15 +289,17 @@ class LoadStage:
                     f"profile {recorded.profile}, recorded {recorded.recorded_at})"
                 )
             else:
-                candidate = servers.enter_context(
-                    EmbeddedUnimedia(
-                        log_path=stage_dir / "candidate.log", environment=context.environment
-                    )
-                )
+                https = _https(context.target)
+                candidate_server = EmbeddedUnimedia(
+                    log_path=stage_dir / "candidate.log", environment=context.environment,
+                    https=https,
+                )  # fmt: skip
+                candidate = servers.enter_context(candidate_server)
                 ref = servers.enter_context(
                     EmbeddedUnimedia(
                         faults="", accounts=candidate.accounts,
                         log_path=stage_dir / "reference.log", environment=context.environment,
+                        https=https, authority=candidate_server.authority,
                     )
                 )  # fmt: skip
                 process = paired_process(
@@ -524,7 +528,14 @@ def _baseline_target(context: StageContext) -> TargetSettings:
         raise BaselineError(
             f"--baseline-target {url} is the target itself: name the previous release"
         )
-    return replace(context.target, url=url, expected_version=None)
+    # the embedded target's run CA is not the previous release's; a private CA may well be
+    ca_file = None if context.embedded else context.target.ca_file
+    return replace(context.target, url=url, expected_version=None, ca_file=ca_file)
+
+
+def _https(target: TargetSettings) -> bool:
+    """The embedded target's fresh instances speak what the embedded target speaks."""
+    return (target.url or "").startswith("https://")
 
 
 def _paired_source(reference: TargetSettings, profile: LoadProfile) -> str:

@@ -57,7 +57,10 @@ class WapitiStage:
                 api = fetch_read_only_api(
                     client, OPENAPI_PATH, plan.excluded_paths, directory / "wapiti-openapi.json"
                 )
-            wapiti = run_wapiti(executable, plan, session, openapi=api.path, out_dir=directory)
+            wapiti = run_wapiti(
+                executable, plan, session, openapi=api.path, out_dir=directory,
+                ca_file=context.target.ca_file,
+            )  # fmt: skip
         except PostdeployError as exc:
             return StageResult(
                 self.name,

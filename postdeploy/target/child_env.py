@@ -35,4 +35,7 @@ def target_environment(
             env[password_env_name(account.username)] = account.password.reveal()
     if target.expected_version:
         env["POSTDEPLOY_EXPECTED_VERSION"] = target.expected_version
+    if target.ca_file is not None:
+        # the embedded target's run CA (or the user's private one): every child trusts it
+        env["POSTDEPLOY_CA_FILE"] = str(target.ca_file)
     return env

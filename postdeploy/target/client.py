@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -12,10 +13,22 @@ from postdeploy.config import Account, TargetSettings
 from postdeploy.errors import AuthError, TargetError, TargetUnreachable
 from postdeploy.target.bounded import BoundedTransport, ResponseTooLarge, body_deadline_s
 
-__all__ = ["LOGIN_PATH", "login", "new_client", "transport_error"]
+__all__ = ["LOGIN_PATH", "login", "new_client", "tls_verification", "transport_error"]
 
 LOGIN_PATH = "/api/v2/auth/login"
 USER_AGENT = "postdeploy/0.1"
+
+
+def tls_verification(target: TargetSettings) -> ssl.SSLContext | bool:
+    """What httpx verifies the target's certificate with: the target's own CA when it has
+    one (a private CA, or the embedded target's run CA), else the default trust store.
+    Never off."""
+    if target.ca_file is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(target.ca_file))
+    except (OSError, ssl.SSLError) as exc:
+        raise TargetError(f"cannot read the CA file {target.ca_file}: {exc}") from exc
 
 
 def new_client(
@@ -37,8 +50,11 @@ def new_client(
         timeout=httpx.Timeout(target.timeout_s, connect=min(target.timeout_s, 5.0)),
         event_hooks={key: list(value) for key, value in (event_hooks or {}).items()},
         follow_redirects=False,
-        # a body that never ends must not hang the run: bounded in time and size (issue 16)
-        transport=BoundedTransport(deadline_s=body_deadline_s(target.timeout_s)),
+        # a body that never ends must not hang the run: bounded in time and size (issue 16);
+        # the transport verifies TLS (httpx ignores a Client's verify= beside a transport)
+        transport=BoundedTransport(
+            deadline_s=body_deadline_s(target.timeout_s), verify=tls_verification(target)
+        ),
     )
 
 

@@ -3,6 +3,9 @@
 One run starts one server (``postdeploy verify`` in-process; plain pytest through
 :class:`SharedEmbedded`, which lets every xdist worker use the first worker's server).
 Passwords are random per start and reach the server through a 0600 file, never argv.
+It serves HTTPS by default, with a certificate from a CA made for the run
+(:mod:`postdeploy.target.authority`) that the run's clients trust through
+``TargetSettings.ca_file``; ``https=False`` (``--embedded-http``) serves plain HTTP.
 The server is started with ``--watch-pid`` so it dies with the run even when the run is
 killed before it can stop the server itself.
 """
@@ -36,6 +39,7 @@ from postdeploy.config import (
     process_environment,
 )
 from postdeploy.errors import EmbeddedTargetError
+from postdeploy.target.authority import RunAuthority
 from postdeploy.target.leftovers import owned_tempdir
 from postdeploy.target.processes import STOP_TIMEOUT_S, stop_process
 
@@ -65,17 +69,23 @@ class EmbeddedUnimedia:
         faults: str | None = None,
         accounts: tuple[Account, ...] | None = None,
         environment: Mapping[str, str] | None = None,
+        https: bool = True,
+        authority: RunAuthority | None = None,
     ) -> None:
         """``faults=None`` keeps whatever ``UNIMEDIA_FAULTS`` the environment has; "" clears
         it. ``environment``: what the server starts with (a run's ``Config.environment``;
         None: this process's). ``accounts`` (with passwords) are seeded instead of fresh
-        ones: a paired load run logs in to two instances with the same credentials."""
+        ones: a paired load run logs in to two instances with the same credentials.
+        ``authority``: issue the certificate from this CA instead of a fresh one (a paired
+        load run's two instances, so that one Locust trusts both)."""
         self._faults = faults
         self._environment = dict(environment) if environment is not None else None
         self._accounts = accounts
         self._log_path = log_path
         self._watch_pid = watch_pid if watch_pid is not None else os.getpid()
         self._timeout_s = timeout_s
+        self._https = https
+        self.authority = authority
         self._workdir: Path | None = None
         self._process: subprocess.Popen[str] | None = None
         self.settings: TargetSettings | None = None
@@ -115,6 +125,12 @@ class EmbeddedUnimedia:
             "--accounts", str(accounts_file),
             "--watch-pid", str(self._watch_pid),
         ]  # fmt: skip
+        ca_key: Path | None = None
+        if self._https:
+            if self.authority is None:
+                self.authority = RunAuthority(self._workdir)
+            ca_key = self.authority.write_key(self._workdir / "run-ca-key.pem")
+            command += ["--tls-ca-cert", str(self.authority.cert_file), "--tls-ca-key", str(ca_key)]
         env = dict(self._environment) if self._environment is not None else process_environment()
         if self._faults is not None:
             env["UNIMEDIA_FAULTS"] = self._faults
@@ -128,14 +144,18 @@ class EmbeddedUnimedia:
                 start_new_session=True,  # Ctrl-C reaches us; we stop the server ourselves
             )
         url = self._read_url(log_path)
-        # The server has read its accounts: the passwords leave the disk now, not at stop(),
-        # so a run killed with SIGKILL leaves none behind (issue 16).
+        # The server has read its accounts (and issued its certificate): the passwords and
+        # the CA's key leave the disk now, not at stop(), so a run killed with SIGKILL
+        # leaves none behind (issue 16).
         accounts_file.unlink(missing_ok=True)
+        if ca_key is not None:
+            ca_key.unlink(missing_ok=True)
         self.settings = TargetSettings(
             url=url,
             accounts=accounts,
             expected_version=expected_unimedia_version(),
             timeout_s=self._timeout_s,
+            ca_file=self.authority.cert_file if self._https and self.authority else None,
         )
         log.info("embedded unimedia at %s (pid %s)", url, self._process.pid)
         return self.settings
@@ -191,7 +211,7 @@ class EmbeddedUnimedia:
                 if self._process.poll() is not None:
                     break
                 continue
-            if line.startswith("http://"):
+            if line.startswith(("http://", "https://")):
                 return line
             break
         why = _last_line(log_path) or "it printed no URL"
@@ -222,13 +242,14 @@ class SharedEmbedded:
         self._watch_pid = watch_pid
         self._owned: EmbeddedUnimedia | None = None
 
-    def get(self) -> TargetSettings:
+    def get(self, *, https: bool = True) -> TargetSettings:
+        """The shared target; ``https`` matters only to the process that starts it."""
         state = self._dir / self.STATE
         with FileLock(str(self._dir / "embedded.lock")):
             if state.exists():
                 return _load_state(state)
             server = EmbeddedUnimedia(
-                log_path=self._dir / "unimedia.log", watch_pid=self._watch_pid
+                log_path=self._dir / "unimedia.log", watch_pid=self._watch_pid, https=https
             )
             settings = server.start()
             self._owned = server
@@ -254,6 +275,7 @@ def _dump_state(settings: TargetSettings, pid: int | None) -> str:
             "pid": pid,
             "url": settings.url,
             "expected_version": settings.expected_version,
+            "ca_file": str(settings.ca_file) if settings.ca_file else None,
             "accounts": [
                 {
                     "username": a.username,
@@ -271,6 +293,7 @@ def _load_state(path: Path) -> TargetSettings:
     return TargetSettings(
         url=data["url"],
         expected_version=data["expected_version"],
+        ca_file=Path(data["ca_file"]) if data.get("ca_file") else None,
         accounts=tuple(
             Account(item["username"], item["role"], Secret(item["password"]))
             for item in data["accounts"]

@@ -47,6 +47,7 @@ def live_target(
     faults: str | None = None,
     environment: Mapping[str, str] | None = None,
     prometheus_rules: str | None = None,
+    https: bool = True,
 ) -> Iterator[LiveTarget]:
     """The configured target as it is, or an embedded unimedia (stopped on exit).
 
@@ -58,6 +59,8 @@ def live_target(
     :class:`~postdeploy.target.embedded.EmbeddedUnimedia`); a run passes its Config's.
     ``prometheus_rules``: an alerting-rules file for that Prometheus to load (preflight
     checks that the watch's Prometheus has the rollback-trigger rules, as production should).
+    ``https``: the embedded unimedia serves HTTPS with the run's own CA (the default; False
+    is ``--embedded-http``).
     """
     if not settings.embedded:
         yield LiveTarget(settings)
@@ -70,6 +73,7 @@ def live_target(
         timeout_s=settings.timeout_s,
         faults=faults,
         environment=environment,
+        https=https,
     )
     with server as t:
         if not prometheus or t.url is None:
@@ -85,6 +89,7 @@ def live_target(
             scrape_interval_s=scrape_interval_s,
             log_path=run_dir / "prometheus.log",
             rules=prometheus_rules,
+            ca_file=t.ca_file,
         ) as server:
             yield LiveTarget(dataclasses.replace(t, prometheus_url=server.url), server)
 
@@ -97,9 +102,11 @@ def started_target(
     prometheus: bool = False,
     faults: str | None = None,
     environment: Mapping[str, str] | None = None,
+    https: bool = True,
 ) -> Iterator[TargetSettings]:
     """:func:`live_target`, for callers that need only the settings."""
     with live_target(
-        settings, run_dir, prometheus=prometheus, faults=faults, environment=environment
-    ) as live:
+        settings, run_dir, prometheus=prometheus, faults=faults, environment=environment,
+        https=https,
+    ) as live:  # fmt: skip
         yield live.settings

@@ -62,20 +62,24 @@ def prometheus_config(
     node_exporter: str | None,
     scrape_interval_s: float,
     rule_files: Sequence[str] = (),
+    ca_file: str | None = None,
 ) -> str:
     """The generated ``prometheus.yml`` (JSON is valid YAML: no templating of untrusted text).
 
     ``unimedia`` and ``node_exporter`` are ``host:port`` scrape addresses; ``rule_files``
     are alerting-rules files Prometheus loads (as a production one has them loaded).
+    ``ca_file``: unimedia serves HTTPS with a certificate from this CA (the run's own):
+    scraped over HTTPS, verifying against it.
     """
     interval = _duration(scrape_interval_s)
-    scrapes = [
-        {
-            "job_name": "unimedia",
-            "metrics_path": "/metrics",
-            "static_configs": [{"targets": [unimedia]}],
-        }
-    ]
+    unimedia_job: dict[str, object] = {
+        "job_name": "unimedia",
+        "metrics_path": "/metrics",
+        "static_configs": [{"targets": [unimedia]}],
+    }
+    if ca_file:
+        unimedia_job |= {"scheme": "https", "tls_config": {"ca_file": ca_file}}
+    scrapes = [unimedia_job]
     if node_exporter:
         scrapes.append({"job_name": "node", "static_configs": [{"targets": [node_exporter]}]})
     config = {
@@ -113,9 +117,12 @@ class EmbeddedPrometheus:
         node_exporter: bool = True,
         binary: str | None = None,
         rules: str | None = None,
+        ca_file: Path | None = None,
     ) -> None:
-        """``rules``: the text of an alerting-rules file to load (``postdeploy rules``)."""
+        """``rules``: the text of an alerting-rules file to load (``postdeploy rules``).
+        ``ca_file``: scrape unimedia over HTTPS, trusting this CA."""
         self._unimedia = unimedia
+        self._ca_file = ca_file
         self._scrape_interval_s = scrape_interval_s
         self._log_path = log_path
         self._want_node_exporter = node_exporter
@@ -154,6 +161,7 @@ class EmbeddedPrometheus:
                 node_exporter=self.node_exporter,
                 scrape_interval_s=self._scrape_interval_s,
                 rule_files=rule_files,
+                ca_file=str(self._ca_file) if self._ca_file else None,
             ),
             encoding="utf-8",
         )

@@ -123,6 +123,7 @@ def watch(config: Config, options: WatchOptions) -> WatchOutcome:
         with live_target(
             config.target, run_dir, prometheus=True, scrape_interval_s=options.scrape_interval_s,
             faults=config.embedded_faults, environment=config.environment,
+            https=not config.embedded_http,
         ) as live:  # fmt: skip
             target, prometheus = live.settings, live.prometheus
             # A target never reached is a wrong URL or password, not an outage: INCONCLUSIVE,

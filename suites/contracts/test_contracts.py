@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from postdeploy.config import Config
+from postdeploy.config import Config, TargetSettings
 from postdeploy.contract import Level, diff_specs, parse_spec
 from postdeploy.contract.baseline import ContractBaseline
 from postdeploy.contract.examples import EXAMPLES, perform
@@ -78,6 +78,7 @@ def test_legacy_api_survives_generated_requests(
     postdeploy_user: httpx.Client,
     example_values: dict[str, str],
     postdeploy_config: Config,
+    postdeploy_target: TargetSettings,
 ) -> None:
     """Generated requests to the legacy API get no server error and no off-contract answer"""
     # Imported here: Schemathesis imports requests, which must never meet Locust's gevent
@@ -94,6 +95,8 @@ def test_legacy_api_survives_generated_requests(
     checks = CHECKS.get_by_names(["not_a_server_error", "response_schema_conformance"])
     base_url = str(postdeploy_user.base_url).rstrip("/")
     headers = {"Authorization": postdeploy_user.headers["authorization"]}
+    # requests verifies against the target's own CA when it has one (the embedded run CA)
+    verify: str | bool = str(postdeploy_target.ca_file) if postdeploy_target.ca_file else True
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -104,7 +107,7 @@ def test_legacy_api_survives_generated_requests(
         )  # fmt: skip
         @given(case=operation.as_strategy())
         def run(case: schemathesis.Case) -> None:
-            response = case.call(base_url=base_url, headers=headers, timeout=10)
+            response = case.call(base_url=base_url, headers=headers, timeout=10, verify=verify)
             case.validate_response(response, checks=checks)
 
         try:

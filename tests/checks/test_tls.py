@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from postdeploy.checks.tls import certificate_problems, legacy_tls_versions_accepted
+from postdeploy.checks.tls import LegacyTls, certificate_problems, probe_legacy_tls
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
@@ -80,8 +80,15 @@ def test_a_certificate_expiring_soon_is_named(https_server, certificate) -> None
 
 
 def test_tls_below_1_2_is_detected(https_server) -> None:
-    legacy = legacy_tls_versions_accepted(https_server(ssl.TLSVersion.TLSv1), timeout_s=5)
-    if not legacy:
-        pytest.skip("this machine's OpenSSL cannot do TLS 1.0/1.1 even at security level 0")
-    assert legacy == ["TLS 1.0", "TLS 1.1"]
-    assert legacy_tls_versions_accepted(https_server(), timeout_s=5) == []
+    # Debian 12's OpenSSL 3 does both at security level 0, on the server and in the probe
+    assert probe_legacy_tls(https_server(ssl.TLSVersion.TLSv1), timeout_s=5) == LegacyTls(
+        ("TLS 1.0", "TLS 1.1")
+    )
+    assert probe_legacy_tls(https_server(), timeout_s=5) == LegacyTls(())
+
+
+def test_a_version_the_probe_cannot_offer_is_not_counted_as_refused(https_server) -> None:
+    # At OpenSSL's default security level the client cannot offer TLS 1.0/1.1 at all: that
+    # is "not checked", never "refused" (the server would have accepted them)
+    probe = probe_legacy_tls(https_server(ssl.TLSVersion.TLSv1), timeout_s=5, ciphers="DEFAULT")
+    assert probe == LegacyTls((), ("TLS 1.0", "TLS 1.1"))

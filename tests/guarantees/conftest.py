@@ -34,7 +34,9 @@ def shared_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedTa
     """One unimedia for every row of this worker that needs a real target (rows only read
     from it, or write tagged data they remove)."""
     log = Path(tmp_path_factory.mktemp("shared-unimedia")) / "unimedia.log"
-    server = EmbeddedUnimedia(log_path=log, faults="")
+    # Plain HTTP: the rows are about inputs and events, not transport, and several of them
+    # build other URLs from this one (HTTPS is covered by tests/target/test_embedded_https.py)
+    server = EmbeddedUnimedia(log_path=log, faults="", https=False)
     settings = server.start()
     assert settings.url is not None
     yield SharedTarget(

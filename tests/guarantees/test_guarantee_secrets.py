@@ -3,6 +3,7 @@ are redacted whoever writes them."""
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -24,11 +25,13 @@ def test_accounts_file_is_gone_once_the_server_has_read_it(
     settings = server.start()
     try:
         assert not list(tmp_path.rglob(case)), "the passwords are off the disk"
+        assert not list(tmp_path.rglob("run-ca-key.pem")), "so is the run CA's private key"
         alice = next(a for a in settings.accounts if a.username == "alice")
         response = httpx.post(
             f"{settings.url}/api/v2/auth/login",
             json={"username": "alice", "password": alice.password.reveal()},
             timeout=10,
+            verify=ssl.create_default_context(cafile=str(settings.ca_file)),
         )
         assert response.status_code == 200, "and the server still has them"
         for path in tmp_path.rglob("*"):

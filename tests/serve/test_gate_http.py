@@ -57,10 +57,13 @@ def gate(tmp_path: Path, base_env: Callable[..., dict[str, str]]) -> Iterator[di
     accounts = tuple(
         Account(a.username, a.role, Secret(secrets.token_urlsafe(12))) for a in DEFAULT_ACCOUNTS
     )
-    clean = EmbeddedUnimedia(log_path=work / "clean.log", faults="", accounts=accounts)
+    # Plain HTTP: two targets reached by URL, where HTTPS ones would each bring their own
+    # CA and the gate's runs trust one CA file (POSTDEPLOY_CA_FILE) for every target
+    clean = EmbeddedUnimedia(log_path=work / "clean.log", faults="", accounts=accounts, https=False)
     faulty = EmbeddedUnimedia(
-        log_path=work / "faulty.log", faults="wrong_version:2.1.0", accounts=accounts
-    )
+        log_path=work / "faulty.log", faults="wrong_version:2.1.0", accounts=accounts,
+        https=False,
+    )  # fmt: skip
     outside = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
     threading.Thread(target=outside.serve_forever, daemon=True).start()
     with socket.socket() as probe:  # a port nothing listens on: the unreachable target

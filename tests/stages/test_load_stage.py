@@ -142,10 +142,13 @@ def test_embedded_target_is_judged_against_a_clean_reference(run_cli, base_env) 
 def test_the_previous_release_can_be_loaded_beside_the_new_one(
     run_cli, tmp_path: Path, base_env
 ) -> None:
-    with EmbeddedUnimedia(log_path=tmp_path / "old.log", faults="") as old:
+    # Plain HTTP: two "deployments" reached by URL, each HTTPS one would bring its own CA,
+    # and a run trusts one CA file for its target (which a previous release shares)
+    with EmbeddedUnimedia(log_path=tmp_path / "old.log", faults="", https=False) as old:
         new_server = EmbeddedUnimedia(
-            log_path=tmp_path / "new.log", faults="error_rate:0.3", accounts=old.accounts
-        )
+            log_path=tmp_path / "new.log", faults="error_rate:0.3", accounts=old.accounts,
+            https=False,
+        )  # fmt: skip
         with new_server as new:
             env = base_env(POSTDEPLOY_TARGET=new.url or "", POSTDEPLOY_LOAD_PROFILE=UNTIL_DECIDED,
                            POSTDEPLOY_BASELINE_DIR=str(tmp_path / "none"))  # fmt: skip
