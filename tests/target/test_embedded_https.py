@@ -9,7 +9,10 @@ trust store. The CA's key is gone from disk once the server has started.
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 import httpx
@@ -17,6 +20,7 @@ import pytest
 
 from postdeploy.errors import TargetUnreachable
 from postdeploy.target.access import preflight
+from postdeploy.target.child_env import node_extra_ca_certs, target_environment
 from postdeploy.target.embedded import EmbeddedUnimedia
 from postdeploy.target.prometheus import EmbeddedPrometheus, find_prometheus
 
@@ -50,3 +54,54 @@ def test_prometheus_scrapes_the_https_target_verifying_the_run_ca(tmp_path: Path
                     return  # a successful scrape: over HTTPS, the chain verified
                 time.sleep(0.2)
             pytest.fail("Prometheus never scraped the HTTPS target successfully")
+
+
+PLAYWRIGHT_GET = """
+import sys
+from playwright.sync_api import Error, sync_playwright
+
+with sync_playwright() as playwright:
+    request = playwright.request.new_context()
+    try:
+        print("STATUS", request.get(sys.argv[1] + "/healthz").status)
+    except Error as exc:
+        print("REFUSED", str(exc).splitlines()[0])
+"""
+
+
+@pytest.mark.skipif(find_spec("playwright") is None, reason="the ui extra is not installed")
+def test_playwrights_node_driver_trusts_the_run_ca_through_the_childs_environment(
+    tmp_path: Path,
+) -> None:
+    """``page.request`` (the e2e isolation checks) runs in Playwright's Node driver, which
+    the browser's NSS database does not reach: the child's environment tells it."""
+    with EmbeddedUnimedia(log_path=tmp_path / "unimedia.log", faults="") as target:
+        assert target.url is not None
+        assert target.ca_file is not None
+        trusted = target_environment(target, "run-id")
+        untrusted = {k: v for k, v in trusted.items() if k != "NODE_EXTRA_CA_CERTS"}
+        outputs = [
+            subprocess.run(
+                [sys.executable, "-c", PLAYWRIGHT_GET, target.url],
+                env=env, capture_output=True, text=True, timeout=120, check=True,
+            ).stdout
+            for env in (trusted, untrusted)
+        ]  # fmt: skip
+    assert "STATUS 200" in outputs[0], outputs[0]
+    assert "REFUSED" in outputs[1], outputs[1]
+
+
+def test_a_users_own_node_extra_ca_is_kept_beside_the_run_ca(tmp_path: Path) -> None:
+    run_ca = tmp_path / "run-ca.pem"
+    run_ca.write_bytes(b"-----BEGIN CERTIFICATE-----\nrun\n-----END CERTIFICATE-----\n")
+    theirs = tmp_path / "corporate.pem"
+    theirs.write_bytes(b"-----BEGIN CERTIFICATE-----\ncorp\n-----END CERTIFICATE-----\n")
+
+    assert node_extra_ca_certs(run_ca, {}) == run_ca
+    bundle = node_extra_ca_certs(run_ca, {"NODE_EXTRA_CA_CERTS": str(theirs)})
+    assert bundle != run_ca
+    text = bundle.read_bytes()
+    assert b"corp" in text
+    assert b"run" in text
+    unreadable = node_extra_ca_certs(run_ca, {"NODE_EXTRA_CA_CERTS": str(tmp_path / "gone")})
+    assert unreadable == run_ca
