@@ -1,0 +1,91 @@
+"""On the embedded target the load stage compares with the previous release, not itself.
+
+A regression that lives in unimedia's code — not a catalogue fault, nothing that
+``UNIMEDIA_FAULTS`` switches on — is planted in a scratch copy of the repository, and
+``postdeploy verify --stages load`` runs from that copy: the release under test is the
+copy's unimedia, the reference the pinned previous release (``releases/``). Before
+issue 22 §2 both sides ran the copy's code and the slowdown cancelled out. The clean side
+of the proof (the same run without the plant is GO) is ``scripts/previous_release_proof.py``
+and ``make verify``: a clean run must last until every critical endpoint is shown within
+tolerance, too long for the test budget.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from postdeploy.config import TargetSettings
+from postdeploy.findings import StageStatus
+from postdeploy.stages.base import StageContext
+from postdeploy.stages.load import LoadStage
+
+REPO = Path(__file__).resolve().parents[2]
+
+# A regression that stops the rounds early; the maximum only matters on a very busy machine.
+UNTIL_DECIDED = "10u60s"
+LISTING = "    page = service.list(viewer=user, kind=kind, tag=tag, owner=owner, limit=limit"
+# A listing 30 ms slower: about four times its median here, a query gone bad.
+PLANT = "    __import__('time').sleep(0.03)  # planted by the test: a slower listing query\n"
+COPIED = ("postdeploy", "unimedia", "load", "releases", "pyproject.toml")
+
+
+def scratch_copy(tmp_path: Path) -> Path:
+    """The parts of this checkout ``postdeploy verify --stages load`` uses, copied (the
+    working tree as it is, committed or not), with the listing slowed down in its code."""
+    scratch = tmp_path / "scratch"
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, scratch / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, scratch / name)
+    handler = scratch / "unimedia" / "api" / "v2.py"
+    text = handler.read_text()
+    assert text.count(LISTING) == 1, "the listing handler moved: plant the slowdown anew"
+    handler.write_text(text.replace(LISTING, PLANT + LISTING))
+    return scratch
+
+
+def test_a_code_level_slowdown_is_no_go_against_the_previous_release(
+    tmp_path: Path, base_env
+) -> None:
+    scratch = scratch_copy(tmp_path)
+    reports = tmp_path / "reports"
+    env = base_env(POSTDEPLOY_LOAD_PROFILE=UNTIL_DECIDED)
+    # From the copy: `-m` puts it first on sys.path, so its postdeploy and its unimedia
+    # (the candidate: `python -m unimedia` in the same directory) are the ones that run.
+    completed = subprocess.run(
+        [sys.executable, "-m", "postdeploy", "verify", "--stages", "load",
+         "--report-dir", str(reports)],
+        capture_output=True, text=True, env=env, cwd=scratch, timeout=240, check=False,
+    )  # fmt: skip
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    # only the candidate ran the planted code: a reference from the same tree would be as
+    # slow, and the stage would pass (what it did before issue 22 §2)
+    verdict = json.loads((reports / "latest" / "verdict.json").read_text())
+    assert verdict["triggers_fired"] == ["performance_degradation"]
+    reasons = verdict["reasons"]
+    assert any("GET /api/v2/media" in reason["title"] for reason in reasons), reasons
+    evidence = "\n".join(reason["evidence"] for reason in reasons)
+    assert "the previous release, unimedia" in evidence
+    assert "started from its pinned copy" in evidence
+
+
+def test_without_the_previous_release_the_stage_cannot_judge(tmp_path: Path) -> None:
+    stage = LoadStage(previous_release=tmp_path / "releases" / "previous.json")
+    context = StageContext(
+        target=TargetSettings(url="http://127.0.0.1:9"), run_id="t", run_dir=tmp_path / "run",
+        embedded=True, baseline_dir=tmp_path / "no-baselines",
+    )  # fmt: skip
+    result = stage.run(context)
+    assert result.status is StageStatus.ERROR
+    assert result.reason.startswith("no previous release at ")
+    assert "\n" not in result.reason
+    assert not (tmp_path / "run" / "stages" / "load" / "candidate.log").exists(), (
+        "nothing is started (no fall back to the working tree) when the reference is missing"
+    )
