@@ -100,6 +100,7 @@ def run(scratch: Path, profile: str) -> dict:
         "wall_s": round(wall, 1),
         "load_average": os.getloadavg()[0],
         "reasons": [r["title"] for r in verdict.get("reasons", [])][:3],
+        "not_checked": [item["why"] for item in verdict.get("not_checked", [])][:2],
     }
 
 
@@ -124,10 +125,11 @@ def main() -> int:
             row = {"run": index, "kind": kind, "sleep_ms": sleep_ms, "same_tree": args.same_tree}
             row |= {"profile": args.profile} | run(scratch, args.profile)
             rows.append(row)
+            why = "; ".join(row["reasons"] + row["not_checked"])
             print(
                 f"{index:2} {kind:8} {row['decision']:13} exit {row['exit']} "
                 f"stage {row['stage_s']} s, load {row['load_s']} s, wall {row['wall_s']} s, "
-                f"load avg {row['load_average']:.1f}  {'; '.join(row['reasons'])}",
+                f"load avg {row['load_average']:.1f}  {why}",
                 flush=True,
             )
             if args.json:
