@@ -5,11 +5,12 @@ Where the baseline comes from:
 * a real target: ``baselines/load-<profile>.json``, recorded from the last good release
   with ``postdeploy baseline record --stage load``; missing or mismatched → the stage
   cannot judge (ERROR → INCONCLUSIVE);
-* the embedded target without such a file: a fresh instance of the release under test and a
-  clean reference unimedia are started together and loaded *at the same time*, by one
-  Locust run whose simulated users alternate between them — the canary-vs-fresh-baseline
-  setup automated canary analysis recommends, paired so that machine and load-generator
-  noise fall on both sides alike and server state is the same;
+* the embedded target without such a file: a fresh instance of the release under test and
+  the *previous release* — its pinned code from ``releases/`` (:mod:`postdeploy.target.
+  previous_release`), not the working tree — are started together and loaded *at the same
+  time*, by one Locust run whose simulated users alternate between them — the
+  canary-vs-fresh-baseline setup automated canary analysis recommends, paired so that
+  machine and load-generator noise fall on both sides alike and server state is the same;
 * ``--baseline-target URL`` (``[load] baseline_target``): the previous release, still
   running (blue/green, a canary's stable side), loaded together with the target in the
   same paired run — Kayenta's advice: compare with a baseline running *now*.
@@ -67,6 +68,12 @@ from postdeploy.load.samples import as_sample
 from postdeploy.measurements import Charts, EndpointLatency, RoundPoint, SequentialTrack
 from postdeploy.stages.base import StageContext
 from postdeploy.target.embedded import EmbeddedUnimedia
+from postdeploy.target.previous_release import (
+    PREVIOUS_RELEASE,
+    PreviousRelease,
+    read_previous_release,
+    unpacked,
+)
 
 __all__ = ["LoadStage", "baseline_path", "chosen_profile", "tolerances_path"]
 
@@ -128,6 +135,9 @@ class LoadStage:
     # Runs alone, after the other stages: their traffic would be measured as the release's
     # latency, and the load would slow them down.
     exclusive: bool = True
+    # The embedded target's reference: the manifest of the pinned previous release
+    # (None: releases/previous.json of this checkout).
+    previous_release: Path | None = None
 
     def run(self, context: StageContext) -> StageResult:
         stage_dir = context.stage_dir(self.name)
@@ -219,30 +229,41 @@ class LoadStage:
                 f"recorded {recorded.recorded_at})"
             )
             return recorded.endpoints, current, source
-        # Two fresh instances: the release under test (it inherits UNIMEDIA_FAULTS like the
-        # embedded target) and the clean reference release, loaded in one paired Locust run.
-        # Loading the long-running target instead would compare a server that other stages
-        # have used with a pristine one — a difference of state, not of release.
+        with ExitStack() as servers:
+            ref, candidate, previous = self._embedded_pair(context, stage_dir, servers)
+            baseline_run, current = run_paired(
+                ref, candidate, profile, context.run_id, stage_dir / "paired",
+                arrival_rate=rate, environment=context.environment,
+            )  # fmt: skip
+        return baseline_run.endpoints, current, _previous_source(previous, profile)
+
+    def _embedded_pair(
+        self, context: StageContext, stage_dir: Path, servers: ExitStack
+    ) -> tuple[TargetSettings, TargetSettings, PreviousRelease]:
+        """Two fresh instances, loaded in one paired Locust run: the previous release (its
+        pinned code, outside the working tree, no faults) and the release under test (the
+        working tree; it inherits UNIMEDIA_FAULTS like the embedded target). Loading the
+        long-running target instead would compare a server that other stages have used
+        with a pristine one — a difference of state, not of release. A reference started
+        from the working tree would carry the same code-level regressions as the candidate
+        and hide them (issue 22 §2): without the previous release the stage cannot judge."""
+        # read (and hash-checked) before anything starts: a missing release costs nothing
+        previous = read_previous_release(self.previous_release or PREVIOUS_RELEASE)
+        code = servers.enter_context(unpacked(previous))
         https = _https(context.target)
         candidate_server = EmbeddedUnimedia(
             log_path=stage_dir / "candidate.log", environment=context.environment, https=https
         )
-        with candidate_server as candidate:
-            reference_server = EmbeddedUnimedia(
+        candidate = servers.enter_context(candidate_server)
+        # one run CA for both, so that one Locust trusts both
+        ref = servers.enter_context(
+            EmbeddedUnimedia(
                 faults="", accounts=candidate.accounts, log_path=stage_dir / "reference.log",
-                environment=context.environment, https=https,
+                environment=context.environment, code=code, https=https,
                 authority=candidate_server.authority,
-            )  # fmt: skip
-            with reference_server as ref:
-                baseline_run, current = run_paired(
-                    ref, candidate, profile, context.run_id, stage_dir / "paired",
-                    arrival_rate=rate, environment=context.environment,
-                )  # fmt: skip
-        source = (
-            f"a clean unimedia {ref.expected_version} and a fresh instance of the release "
-            f"under test, loaded together in one paired run (load profile {profile.name})"
-        )
-        return baseline_run.endpoints, current, source
+            )
+        )  # fmt: skip
+        return ref, candidate, previous
 
     # --- the sequential judge: rounds until decided (issue 23) ----------------------------
 
@@ -289,19 +310,7 @@ class LoadStage:
                     f"profile {recorded.profile}, recorded {recorded.recorded_at})"
                 )
             else:
-                https = _https(context.target)
-                candidate_server = EmbeddedUnimedia(
-                    log_path=stage_dir / "candidate.log", environment=context.environment,
-                    https=https,
-                )  # fmt: skip
-                candidate = servers.enter_context(candidate_server)
-                ref = servers.enter_context(
-                    EmbeddedUnimedia(
-                        faults="", accounts=candidate.accounts,
-                        log_path=stage_dir / "reference.log", environment=context.environment,
-                        https=https, authority=candidate_server.authority,
-                    )
-                )  # fmt: skip
+                ref, candidate, previous = self._embedded_pair(context, stage_dir, servers)
                 process = paired_process(
                     ref, candidate, profile, context.run_id, stage_dir / "paired",
                     run_time_s=profile.longest_s, arrival_rate=rate,
@@ -310,11 +319,7 @@ class LoadStage:
                 rounds = run_in_rounds(
                     process, profile, tol, pair=_paired_pairs, critical=critical, on_round=on_round
                 )
-                source = (
-                    f"a clean unimedia {ref.expected_version} and a fresh instance of the "
-                    "release under test, loaded together in one paired run (load profile "
-                    f"{profile.name})"
-                )
+                source = _previous_source(previous, profile)
         return _sequential_result(
             self.name, rounds, profile, source, tol, critical, stage_dir, recorded
         )
@@ -536,6 +541,14 @@ def _baseline_target(context: StageContext) -> TargetSettings:
 def _https(target: TargetSettings) -> bool:
     """The embedded target's fresh instances speak what the embedded target speaks."""
     return (target.url or "").startswith("https://")
+
+
+def _previous_source(previous: PreviousRelease, profile: LoadProfile) -> str:
+    return (
+        f"the previous release, {previous.describe()}, started from its pinned copy, and a "
+        "fresh instance of the release under test, loaded together in one paired run "
+        f"(load profile {profile.name})"
+    )
 
 
 def _paired_source(reference: TargetSettings, profile: LoadProfile) -> str:

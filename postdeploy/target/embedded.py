@@ -41,6 +41,7 @@ from postdeploy.config import (
 from postdeploy.errors import EmbeddedTargetError
 from postdeploy.target.authority import RunAuthority
 from postdeploy.target.leftovers import owned_tempdir
+from postdeploy.target.previous_release import ReleaseCode
 from postdeploy.target.processes import STOP_TIMEOUT_S, stop_process
 
 __all__ = ["EmbeddedUnimedia", "SharedEmbedded", "expected_unimedia_version"]
@@ -48,6 +49,21 @@ __all__ = ["EmbeddedUnimedia", "SharedEmbedded", "expected_unimedia_version"]
 log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_S = 30.0
+
+# How a release kept outside the working tree is run (postdeploy.target.previous_release):
+# its directory first on sys.path, ``-P`` so the current directory (a checkout's own
+# unimedia/) is not put before it, and a check that the import really came from there —
+# the editable install's finder or a stray PYTHONPATH must not run the working tree's code
+# under the previous release's name. argv[1] is the directory; the rest is unimedia's CLI.
+_RUN_RELEASE = """\
+import runpy, sys
+root = sys.argv.pop(1)
+sys.path.insert(0, root)
+import unimedia
+if not unimedia.__file__.startswith(root + "/"):
+    sys.exit(f"unimedia came from {unimedia.__file__}, not from the release at {root}")
+runpy.run_module("unimedia", run_name="__main__", alter_sys=True)
+"""
 
 
 def expected_unimedia_version() -> str:
@@ -58,7 +74,10 @@ def expected_unimedia_version() -> str:
 
 
 class EmbeddedUnimedia:
-    """Start ``python -m unimedia serve`` in a temporary directory; stop it on exit."""
+    """Start ``python -m unimedia serve`` in a temporary directory; stop it on exit.
+
+    ``code``: run that release's unimedia (the previous release, unpacked) instead of the
+    installed one; it reports its own version and source commit."""
 
     def __init__(
         self,
@@ -71,6 +90,7 @@ class EmbeddedUnimedia:
         environment: Mapping[str, str] | None = None,
         https: bool = True,
         authority: RunAuthority | None = None,
+        code: ReleaseCode | None = None,
     ) -> None:
         """``faults=None`` keeps whatever ``UNIMEDIA_FAULTS`` the environment has; "" clears
         it. ``environment``: what the server starts with (a run's ``Config.environment``;
@@ -79,6 +99,7 @@ class EmbeddedUnimedia:
         ``authority``: issue the certificate from this CA instead of a fresh one (a paired
         load run's two instances, so that one Locust trusts both)."""
         self._faults = faults
+        self._code = code
         self._environment = dict(environment) if environment is not None else None
         self._accounts = accounts
         self._log_path = log_path
@@ -118,8 +139,13 @@ class EmbeddedUnimedia:
         )
         log_path = self._log_path or self._workdir / "unimedia.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        launch = (
+            [sys.executable, "-m", "unimedia"]
+            if self._code is None
+            else [sys.executable, "-P", "-c", _RUN_RELEASE, str(self._code.root)]
+        )
         command = [
-            sys.executable, "-m", "unimedia", "serve",
+            *launch, "serve",
             "--host", "127.0.0.1", "--port", "0",
             "--data", str(self._workdir / "data"),
             "--accounts", str(accounts_file),
@@ -134,6 +160,8 @@ class EmbeddedUnimedia:
         env = dict(self._environment) if self._environment is not None else process_environment()
         if self._faults is not None:
             env["UNIMEDIA_FAULTS"] = self._faults
+        if self._code is not None:
+            env["UNIMEDIA_COMMIT"] = self._code.commit  # its /version says which code runs
         with log_path.open("ab") as log_file:
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed argv
                 command,
@@ -153,7 +181,9 @@ class EmbeddedUnimedia:
         self.settings = TargetSettings(
             url=url,
             accounts=accounts,
-            expected_version=expected_unimedia_version(),
+            expected_version=(
+                expected_unimedia_version() if self._code is None else self._code.version
+            ),
             timeout_s=self._timeout_s,
             ca_file=self.authority.cert_file if self._https and self.authority else None,
         )
