@@ -19,8 +19,6 @@ Where "before" comes from:
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -43,6 +41,7 @@ from postdeploy.snapshot.model import write_snapshot
 from postdeploy.snapshot.sources import api_digest, api_records, blob_digest, database_records
 from postdeploy.stages.base import StageContext
 from postdeploy.target.client import login, new_client
+from postdeploy.target.unimedia_commands import run_unimedia
 
 __all__ = ["DataStage", "findings_of", "rehearse_migration"]
 
@@ -120,16 +119,6 @@ def _compare_live(context: StageContext) -> tuple[Comparison, str]:
         return compare_snapshot(snapshot, api_records(admin), api_digest(admin)), "the API"
 
 
-def _unimedia(*args: str, env: dict[str, str]) -> None:
-    completed = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "unimedia", *args],
-        capture_output=True, text=True, env=env, timeout=600, check=False,
-    )  # fmt: skip
-    if completed.returncode != 0:
-        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-        raise StageCrashed(f"unimedia {args[0]} failed: {last}")
-
-
 def rehearse_migration(
     workdir: Path, records: int, sample_size: int, environment: Mapping[str, str] | None = None
 ) -> tuple[Comparison, str]:
@@ -142,14 +131,14 @@ def rehearse_migration(
         data = Path(scratch)
         env = dict(environment) if environment is not None else process_environment()
         faults = env.pop("UNIMEDIA_FAULTS", "")
-        _unimedia("seed-legacy", "--count", str(records), "--data", str(data), env=env)
+        run_unimedia("seed-legacy", "--count", str(records), "--data", str(data), env=env)
         url = f"sqlite:///{data / 'unimedia.db'}"
         before = data / "before.jsonl"
         write_snapshot(
             before, database_records(url), source="legacy database",
             sample_size=sample_size, content_digest=blob_digest(data / "blobs"),
         )  # fmt: skip
-        _unimedia("db", "upgrade", "--data", str(data), env={**env, "UNIMEDIA_FAULTS": faults})
+        run_unimedia("db", "upgrade", "--data", str(data), env={**env, "UNIMEDIA_FAULTS": faults})
         comparison = compare_snapshot(before, database_records(url), blob_digest(data / "blobs"))
     return comparison, f"a rehearsal of the unification migration on {records} seeded records"
 
