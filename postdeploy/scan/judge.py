@@ -8,15 +8,18 @@ stays out of the verdict. The summary check is ``wapiti:scan``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from postdeploy.config import WAPITI_SCAN_CHECK
-from postdeploy.findings import CheckOutcome, CheckResult, Finding, RollbackTrigger, Severity
+from postdeploy.findings import Finding, RollbackTrigger
 from postdeploy.scan.report import LEVELS, WapitiAlert
-from postdeploy.zap.judge import Judgement
-from postdeploy.zap.rules import Rule, RuleLevel, RuleSet
+from postdeploy.zap.judge import Judgement, RuledGroup, Scanner, judge_by_rules, severity_for
+from postdeploy.zap.rules import Rule, RuleSet
 
 __all__ = ["EVIDENCE_INSTANCES", "judge_wapiti"]
+
+WAPITI = Scanner("wapiti", WAPITI_SCAN_CHECK, "finding", "wapiti_findings")
 
 EVIDENCE_INSTANCES = 5  # per finding; the full list is in Wapiti's report artifact
 
@@ -27,35 +30,16 @@ def judge_wapiti(alerts: Sequence[WapitiAlert], rules: RuleSet, *, stage: str) -
     groups: dict[str, list[WapitiAlert]] = {}
     for alert in in_scope:
         groups.setdefault(alert.name, []).append(alert)
-    counts = dict.fromkeys(RuleLevel, 0)
-    findings: list[Finding] = []
-    checks: list[CheckResult] = []
-    for name, group in groups.items():
-        rule = rules.rule_for_key(name, name)
-        counts[rule.level] += len(group)
-        if rule.level is RuleLevel.IGNORE:
-            continue
-        findings.append(_finding(stage, name, group, rule))
-        checks.append(
-            CheckResult(
-                f"wapiti:{name}",
-                CheckOutcome.FAILED if rule.level is RuleLevel.FAIL else CheckOutcome.PASSED,
-                message=f"{rule.level.value}: {name} ({len(group)} instance(s))",
-            )
+    ruled = [
+        RuledGroup(
+            name, name, rule, len(group), functools.partial(_finding, stage, name, group, rule)
         )
-    failing = counts[RuleLevel.FAIL]
-    summary = CheckResult(
-        WAPITI_SCAN_CHECK,
-        CheckOutcome.FAILED if failing else CheckOutcome.PASSED,
-        message=(
-            f"{len(alerts)} finding(s): {failing} FAIL, {counts[RuleLevel.WARN]} WARN, "
-            f"{counts[RuleLevel.INFO]} INFO, {counts[RuleLevel.IGNORE]} IGNORE, "
-            f"{len(alerts) - len(in_scope)} out of scope (rules: {rules.source})"
-        ),
+        for name, group in groups.items()
+        for rule in (rules.rule_for_key(name, name),)
+    ]
+    return judge_by_rules(
+        ruled, WAPITI, total=len(alerts), in_scope=len(in_scope), source=rules.source
     )
-    metrics = {f"wapiti_findings_{level.value.lower()}": float(n) for level, n in counts.items()}
-    metrics["wapiti_findings_total"] = float(len(alerts))
-    return Judgement(tuple(findings), (summary, *checks), metrics)
 
 
 def _finding(stage: str, name: str, group: list[WapitiAlert], rule: Rule) -> Finding:
@@ -75,16 +59,8 @@ def _finding(stage: str, name: str, group: list[WapitiAlert], rule: Rule) -> Fin
     return Finding(
         stage=stage,
         title=f"Wapiti: {name} ({len(group)} instance(s))",
-        severity=_severity(rule.level, worst),
+        severity=severity_for(rule.level, rated_high=worst >= 3),
         trigger=RollbackTrigger.SECURITY_VULNERABILITY,
         evidence="\n".join(lines),
         origin=f"wapiti:{name}",
     )
-
-
-def _severity(level: RuleLevel, wapiti_level: int) -> Severity:
-    if level is RuleLevel.FAIL:
-        return Severity.CRITICAL if wapiti_level >= 3 else Severity.HIGH
-    if level is RuleLevel.WARN:
-        return Severity.LOW
-    return Severity.INFO
