@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,12 +25,7 @@ __all__ = ["contract", "record_contract_baseline"]
 def record_contract_baseline(config: Config, path: Path | None = None) -> tuple[Path, int]:
     """Fetch the release's OpenAPI, record every example exchange; return (file, examples)."""
     # imported here: `contract diff` needs none of it, and a pipeline runs it often
-    from postdeploy.contract.baseline import write_contract_baseline
-    from postdeploy.contract.examples import EXAMPLES, example_media, perform
-    from postdeploy.errors import ConfigError, TargetError
-    from postdeploy.runid import new_run_id, run_tag
-    from postdeploy.target.access import preflight
-    from postdeploy.target.client import login, new_client
+    from postdeploy.contract.record import record_contract
     from postdeploy.target.lifecycle import started_target
 
     path = path or config.baseline_dir / "contract.json"
@@ -42,46 +37,7 @@ def record_contract_baseline(config: Config, path: Path | None = None) -> tuple[
             https=not config.embedded_http,
         ) as target,
     ):  # fmt: skip
-        checked = preflight(target)
-        users = [a for a in target.accounts if a.role == "user"]
-        if not users:
-            raise ConfigError("recording a contract needs an account with role user")
-        with new_client(target) as anonymous:
-            openapi = anonymous.get("/openapi.json")
-            if openapi.status_code != 200:
-                raise TargetError(f"{target.url}/openapi.json answered HTTP {openapi.status_code}")
-            token = login(anonymous, users[0])
-            with (
-                new_client(target, token=token) as user,
-                example_media(user, run_tag(new_run_id())) as values,
-            ):
-                examples = {ex.name: _record(ex, *perform(ex, user, anonymous, values))
-                            for ex in EXAMPLES}  # fmt: skip
-        write_contract_baseline(
-            path, openapi=openapi.json(), examples=examples,
-            release=checked.live_version, target=target.url or "",
-        )  # fmt: skip
-    return path, len(examples)
-
-
-def _record(example: Any, path: str, response: Any) -> dict[str, Any]:
-    from postdeploy.errors import TargetError
-
-    if response.status_code >= 400:
-        raise TargetError(
-            f"recording example {example.name!r}: {path} answered HTTP {response.status_code}"
-        )
-    return {
-        "request": {
-            "method": example.method, "path": example.path, "params": example.params,
-            "authenticated": example.authenticated,
-        },
-        "response": {
-            "status": response.status_code,
-            "content_type": response.headers.get("content-type", "").split(";")[0],
-            "body": response.json(),
-        },
-    }  # fmt: skip
+        return path, record_contract(target, path)
 
 
 @click.group()

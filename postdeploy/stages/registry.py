@@ -23,6 +23,7 @@ from importlib.metadata import entry_points
 
 from postdeploy.errors import ConfigError
 from postdeploy.stages.base import Stage
+from postdeploy.stages.contracts import ContractStage
 from postdeploy.stages.data import DataStage
 from postdeploy.stages.load import LoadStage
 from postdeploy.stages.monitoring import MonitoringStage
@@ -61,7 +62,7 @@ BUILTIN_STAGES: tuple[Stage, ...] = (
     PytestStage(name="e2e", marker="e2e", paths=("e2e",), timeout_s=180.0, workers=2),
     MonitoringStage(),
     PytestStage(name="integration", marker="integration", paths=("suites/integration",), workers=2),
-    PytestStage(name="contracts", marker="contract", paths=("suites/contracts",)),
+    ContractStage(),
     DataStage(),
     LoadStage(),
 )
