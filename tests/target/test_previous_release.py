@@ -81,11 +81,15 @@ def test_the_reference_runs_the_previous_release_not_the_working_tree(
     monkeypatch.chdir(REPO)
     environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "UNIMEDIA_FAULTS": ""}
     release = read_previous_release(_release(tmp_path))
+    # plain HTTP: which code answers is the question here, not the transport
     with (
         unpacked(release) as code,
-        EmbeddedUnimedia(log_path=tmp_path / "previous.log", environment=environment, code=code)
-        as previous,
-        EmbeddedUnimedia(log_path=tmp_path / "current.log", environment=environment) as current,
+        EmbeddedUnimedia(
+            log_path=tmp_path / "previous.log", environment=environment, code=code, https=False
+        ) as previous,
+        EmbeddedUnimedia(
+            log_path=tmp_path / "current.log", environment=environment, https=False
+        ) as current,
     ):  # fmt: skip
         old = httpx.get(f"{previous.url}/version").json()
         new = httpx.get(f"{current.url}/version").json()
