@@ -38,7 +38,9 @@ def smoke_vs_httpx(options: Options) -> Outcome:
 
     runs = options.count(full=5, quick=2)
     outcome = Outcome()
-    with EmbeddedUnimedia(faults="") as server:
+    # plain HTTP: the recording proxy speaks it, and the figure is the client's overhead,
+    # the same transport on both sides (verify_smoke measures the HTTPS embedded target)
+    with EmbeddedUnimedia(faults="", https=False) as server:
         assert server.url is not None
         env = script("bench_load_rps")._env(server, clean_environment())
         env["POSTDEPLOY_EXPECTED_VERSION"] = server.expected_version or ""

@@ -34,6 +34,8 @@ def _env(settings: TargetSettings, base: dict[str, str]) -> dict[str, str]:
     for account in settings.accounts:
         if account.password:
             env[password_env_name(account.username)] = account.password.reveal()
+    if settings.ca_file is not None:  # the embedded target's run CA (it serves HTTPS)
+        env["POSTDEPLOY_CA_FILE"] = str(settings.ca_file)
     return env
 
 

@@ -78,6 +78,8 @@ def verify(
         for account in settings.accounts:
             if account.password:
                 child[password_env_name(account.username)] = account.password.reveal()
+        if settings.ca_file is not None:  # the embedded target's run CA (it serves HTTPS)
+            child["POSTDEPLOY_CA_FILE"] = str(settings.ca_file)
     command = [sys.executable, "-m", "postdeploy", "verify", "--report-dir", str(reports)]
     command += ["--profile", "full"] if stages == "full" else ["--stages", stages]
     if child.get("PROOF_CONFIG"):
@@ -93,6 +95,8 @@ def record_baseline(env: dict[str, str]) -> None:
         for account in good.accounts:
             if account.password:
                 child[password_env_name(account.username)] = account.password.reveal()
+        if good.ca_file is not None:
+            child["POSTDEPLOY_CA_FILE"] = str(good.ca_file)
         command = [sys.executable, "-m", "postdeploy", "baseline", "record", "--stage", "load"]
         if child.get("PROOF_CONFIG"):
             command += ["--config", child["PROOF_CONFIG"]]

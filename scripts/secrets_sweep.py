@@ -55,6 +55,8 @@ def main() -> int:
     started = time.monotonic()
     server = EmbeddedUnimedia(log_path=home / "target-unimedia.log", faults="")
     settings = server.start()
+    if settings.ca_file is not None:  # it serves HTTPS: every command of the sweep trusts its CA
+        env["POSTDEPLOY_CA_FILE"] = str(settings.ca_file)
     passwords = {a.username: a.password.reveal() for a in settings.accounts if a.password}
     baselines = home / "baselines"
     baselines.mkdir()
