@@ -11,9 +11,12 @@ Where "before" comes from:
   INCONCLUSIVE).
 * the embedded reference: a fresh unimedia holds no data, so a snapshot of it would prove
   nothing. Instead the stage rehearses the deployment plan's Phase 2 with this release's
-  own migration and faults: seed legacy data (``unimedia seed-legacy``), snapshot it,
-  ``unimedia db upgrade`` (with the same ``UNIMEDIA_FAULTS`` as the release under test),
-  compare. A migration that drops records is NO_GO here, as it would be in production.
+  own migration and faults: legacy data written by the *previous release*
+  (``unimedia seed-legacy`` of the pinned copy in ``releases/``, issue 22 §2: seeding from
+  the working tree would move with its migration, and a release that changes both in step
+  would only ever migrate data it wrote itself), snapshot it, ``unimedia db upgrade`` of
+  the release under test (with its ``UNIMEDIA_FAULTS``), compare. A migration that drops
+  records is NO_GO here, as it would be in production. No previous release: ERROR.
 """
 
 from __future__ import annotations
@@ -41,6 +44,12 @@ from postdeploy.snapshot.model import write_snapshot
 from postdeploy.snapshot.sources import api_digest, api_records, blob_digest, database_records
 from postdeploy.stages.base import StageContext
 from postdeploy.target.client import login, new_client
+from postdeploy.target.previous_release import (
+    PREVIOUS_RELEASE,
+    ReleaseCode,
+    read_previous_release,
+    unpacked,
+)
 from postdeploy.target.unimedia_commands import run_unimedia
 
 __all__ = ["DataStage", "findings_of", "rehearse_migration"]
@@ -54,15 +63,14 @@ class DataStage:
     exclusive: bool = False  # runs beside the other stages
     rehearsal_records: int = 300
     sample_size: int = 100
+    previous_release: Path | None = None  # None: releases/previous.json
 
     def run(self, context: StageContext) -> StageResult:
         started = time.monotonic()
         try:
             comparison, source = (
-                rehearse_migration(context.stage_dir(self.name), self.rehearsal_records,
-                                   self.sample_size, context.environment)
-                if context.embedded else _compare_live(context)
-            )  # fmt: skip
+                self._rehearse(context) if context.embedded else _compare_live(context)
+            )
         except PostdeployError as exc:
             return StageResult(self.name, StageStatus.ERROR, time.monotonic() - started, str(exc))
         evidence = (str(Path("stages") / self.name / "comparison.json"),)
@@ -101,6 +109,18 @@ class DataStage:
             artifacts=evidence,
         )
 
+    def _rehearse(self, context: StageContext) -> tuple[Comparison, str]:
+        """The rehearsal on legacy data written by the previous release (read and
+        hash-checked first: without it the stage cannot judge — no fall back to the
+        working tree, whose seeding moves with its migration)."""
+        previous = read_previous_release(self.previous_release or PREVIOUS_RELEASE)
+        with unpacked(previous) as seeder:
+            comparison, source = rehearse_migration(
+                context.stage_dir(self.name), self.rehearsal_records, self.sample_size,
+                context.environment, seeded_by=seeder,
+            )  # fmt: skip
+        return comparison, f"{source}, seeded by the previous release, {previous.describe()}"
+
 
 def _compare_live(context: StageContext) -> tuple[Comparison, str]:
     snapshot = context.data.snapshot
@@ -120,25 +140,37 @@ def _compare_live(context: StageContext) -> tuple[Comparison, str]:
 
 
 def rehearse_migration(
-    workdir: Path, records: int, sample_size: int, environment: Mapping[str, str] | None = None
+    workdir: Path,
+    records: int,
+    sample_size: int,
+    environment: Mapping[str, str] | None = None,
+    *,
+    seeded_by: ReleaseCode | None = None,
+    migrated_by: ReleaseCode | None = None,
 ) -> tuple[Comparison, str]:
     """Phase 2 on seeded legacy data with this release's migration; see the module doc.
 
     ``environment``: what the ``unimedia`` commands start from (the run's); its
-    ``UNIMEDIA_FAULTS`` reach only the migration — the seeded data is the clean previous
-    release's."""
+    ``UNIMEDIA_FAULTS`` reach only the migration — the seeded data is clean. ``seeded_by``
+    writes the legacy data (the previous release; None: the installed unimedia),
+    ``migrated_by`` migrates it (None: the installed unimedia, the release under test)."""
     with tempfile.TemporaryDirectory(prefix="postdeploy-phase2-", dir=workdir) as scratch:
         data = Path(scratch)
         env = dict(environment) if environment is not None else process_environment()
         faults = env.pop("UNIMEDIA_FAULTS", "")
-        run_unimedia("seed-legacy", "--count", str(records), "--data", str(data), env=env)
+        run_unimedia(
+            "seed-legacy", "--count", str(records), "--data", str(data), env=env, code=seeded_by
+        )
         url = f"sqlite:///{data / 'unimedia.db'}"
         before = data / "before.jsonl"
         write_snapshot(
             before, database_records(url), source="legacy database",
             sample_size=sample_size, content_digest=blob_digest(data / "blobs"),
         )  # fmt: skip
-        run_unimedia("db", "upgrade", "--data", str(data), env={**env, "UNIMEDIA_FAULTS": faults})
+        run_unimedia(
+            "db", "upgrade", "--data", str(data),
+            env={**env, "UNIMEDIA_FAULTS": faults}, code=migrated_by,
+        )  # fmt: skip
         comparison = compare_snapshot(before, database_records(url), blob_digest(data / "blobs"))
     return comparison, f"a rehearsal of the unification migration on {records} seeded records"
 

@@ -22,7 +22,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -41,7 +40,7 @@ from postdeploy.config import (
 from postdeploy.errors import EmbeddedTargetError
 from postdeploy.target.authority import RunAuthority
 from postdeploy.target.leftovers import owned_tempdir
-from postdeploy.target.previous_release import ReleaseCode
+from postdeploy.target.previous_release import ReleaseCode, unimedia_launcher
 from postdeploy.target.processes import STOP_TIMEOUT_S, stop_process
 
 __all__ = ["EmbeddedUnimedia", "SharedEmbedded", "expected_unimedia_version"]
@@ -49,21 +48,6 @@ __all__ = ["EmbeddedUnimedia", "SharedEmbedded", "expected_unimedia_version"]
 log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_S = 30.0
-
-# How a release kept outside the working tree is run (postdeploy.target.previous_release):
-# its directory first on sys.path, ``-P`` so the current directory (a checkout's own
-# unimedia/) is not put before it, and a check that the import really came from there —
-# the editable install's finder or a stray PYTHONPATH must not run the working tree's code
-# under the previous release's name. argv[1] is the directory; the rest is unimedia's CLI.
-_RUN_RELEASE = """\
-import runpy, sys
-root = sys.argv.pop(1)
-sys.path.insert(0, root)
-import unimedia
-if not unimedia.__file__.startswith(root + "/"):
-    sys.exit(f"unimedia came from {unimedia.__file__}, not from the release at {root}")
-runpy.run_module("unimedia", run_name="__main__", alter_sys=True)
-"""
 
 
 def expected_unimedia_version() -> str:
@@ -139,11 +123,7 @@ class EmbeddedUnimedia:
         )
         log_path = self._log_path or self._workdir / "unimedia.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        launch = (
-            [sys.executable, "-m", "unimedia"]
-            if self._code is None
-            else [sys.executable, "-P", "-c", _RUN_RELEASE, str(self._code.root)]
-        )
+        launch = unimedia_launcher(self._code)
         command = [
             *launch, "serve",
             "--host", "127.0.0.1", "--port", "0",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ __all__ = [
     "PreviousRelease",
     "ReleaseCode",
     "read_previous_release",
+    "unimedia_launcher",
     "unpacked",
 ]
 
@@ -174,3 +176,27 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 16), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# How a release kept outside the working tree is run:
+# its directory first on sys.path, ``-P`` so the current directory (a checkout's own
+# unimedia/) is not put before it, and a check that the import really came from there —
+# the editable install's finder or a stray PYTHONPATH must not run the working tree's code
+# under the previous release's name. argv[1] is the directory; the rest is unimedia's CLI.
+_RUN_RELEASE = """\
+import runpy, sys
+root = sys.argv.pop(1)
+sys.path.insert(0, root)
+import unimedia
+if not unimedia.__file__.startswith(root + "/"):
+    sys.exit(f"unimedia came from {unimedia.__file__}, not from the release at {root}")
+runpy.run_module("unimedia", run_name="__main__", alter_sys=True)
+"""
+
+
+def unimedia_launcher(code: ReleaseCode | None) -> list[str]:
+    """The command that runs ``unimedia``: the installed one (the working tree, the release
+    under test) for None, else ``code``'s — followed by unimedia's own arguments."""
+    if code is None:
+        return [sys.executable, "-m", "unimedia"]
+    return [sys.executable, "-P", "-c", _RUN_RELEASE, str(code.root)]

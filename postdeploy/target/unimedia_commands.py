@@ -8,11 +8,11 @@ command's words and the last line of what it printed, not a traceback of ours.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Mapping
 from itertools import takewhile
 
 from postdeploy.errors import StageCrashed
+from postdeploy.target.previous_release import ReleaseCode, unimedia_launcher
 
 __all__ = ["COMMAND_TIMEOUT_S", "run_unimedia"]
 
@@ -20,12 +20,13 @@ __all__ = ["COMMAND_TIMEOUT_S", "run_unimedia"]
 COMMAND_TIMEOUT_S = 600.0
 
 
-def run_unimedia(*args: str, env: Mapping[str, str]) -> None:
-    """``python -m unimedia ARGS`` with ``env``; :class:`StageCrashed` if it fails."""
+def run_unimedia(*args: str, env: Mapping[str, str], code: ReleaseCode | None = None) -> None:
+    """``python -m unimedia ARGS`` with ``env`` — the installed unimedia, or ``code``'s (a
+    release kept outside the working tree); :class:`StageCrashed` if it fails."""
     command = " ".join(takewhile(lambda arg: not arg.startswith("-"), args))
     try:
         completed = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "unimedia", *args],
+            [*unimedia_launcher(code), *args],
             capture_output=True, text=True, env=dict(env), timeout=COMMAND_TIMEOUT_S,
             check=False,
         )  # fmt: skip

@@ -57,6 +57,8 @@ def test_data_stage_in_verify(run_cli, base_env, fault: str, decision: str) -> N
         assert verdict["reasons"][0]["stage"] == "data"
         assert verdict["reasons"][0]["severity"] == "critical"
         assert "missing ids:" in verdict["reasons"][0]["evidence"]
+        # the legacy data was the previous release's (tests/stages/test_data_previous_release.py)
+        assert "seeded by the previous release, unimedia" in verdict["reasons"][0]["evidence"]
 
 
 def test_real_target_without_snapshot_is_inconclusive(run_cli, start_unimedia, tmp_path) -> None:
