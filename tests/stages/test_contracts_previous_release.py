@@ -12,8 +12,9 @@ the stage starts and records, it fails on the missing field.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
+
+from planted_release import REPO, planted_unimedia
 
 from postdeploy.config import TargetSettings
 from postdeploy.contract.record import record_contract
@@ -23,7 +24,7 @@ from postdeploy.stages.contracts import ContractStage
 from postdeploy.target.embedded import EmbeddedUnimedia
 from postdeploy.target.previous_release import ReleaseCode
 
-REPO = Path(__file__).resolve().parents[2]
+SCHEMAS = "unimedia/api/v1/schemas.py"
 IMAGE_OUT = "class ImageOut(_Frozen):"
 FIELD = "    owner: str\n"
 VALUE = "            owner=media.owner,\n"
@@ -31,19 +32,14 @@ VALUE = "            owner=media.owner,\n"
 
 def release_without_the_image_owner(tmp_path: Path) -> ReleaseCode:
     """This checkout's unimedia with ``owner`` gone from the legacy images' answers."""
-    root = tmp_path / "planted"
-    shutil.copytree(
-        REPO / "unimedia", root / "unimedia", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    schemas = root / "unimedia" / "api" / "v1" / "schemas.py"
-    head, found, tail = schemas.read_text().partition(IMAGE_OUT)
+    schemas = (REPO / SCHEMAS).read_text()
+    _, found, tail = schemas.partition(IMAGE_OUT)
     assert found, "ImageOut moved: plant the removed field anew"
-    body, next_class, rest = tail.partition("\nclass ")
+    body = tail.partition("\nclass ")[0]
     assert FIELD in body, "ImageOut changed: plant the removed field anew"
     assert VALUE in body, "ImageOut changed: plant the removed field anew"
     planted = body.replace(FIELD, "", 1).replace(VALUE, "", 1)
-    schemas.write_text(head + found + planted + next_class + rest)
-    return ReleaseCode(root=root, version="2.0.0", commit="planted-by-the-test")
+    return planted_unimedia(tmp_path / "planted", {SCHEMAS: (found + body, found + planted)})
 
 
 def test_an_api_break_shipped_with_its_own_contract_fails_against_the_previous_release(

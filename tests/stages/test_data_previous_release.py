@@ -11,8 +11,9 @@ document is missing after the migration.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+
+from planted_release import planted_unimedia
 
 from postdeploy.config import TargetSettings
 from postdeploy.findings import StageStatus
@@ -20,7 +21,6 @@ from postdeploy.stages.base import StageContext
 from postdeploy.stages.data import DataStage, rehearse_migration
 from postdeploy.target.previous_release import ReleaseCode, read_previous_release, unpacked
 
-REPO = Path(__file__).resolve().parents[2]
 MIGRATION = "unimedia/migrations/versions/0002_media_unification.py"
 COPY_LOOP = "    for kind, table in legacy_schema.TABLES.items():\n        extra = "
 SKIP = (
@@ -35,15 +35,9 @@ NO_DOCUMENTS = '_KINDS = ("image", "video")\n_WEIGHTS = (5, 2)\n'
 
 
 def release_leaving_documents_behind(tmp_path: Path) -> ReleaseCode:
-    root = tmp_path / "planted"
-    shutil.copytree(
-        REPO / "unimedia", root / "unimedia", ignore=shutil.ignore_patterns("__pycache__")
+    return planted_unimedia(
+        tmp_path / "planted", {MIGRATION: (COPY_LOOP, SKIP), SEED: (KINDS, NO_DOCUMENTS)}
     )
-    for path, old, new in ((MIGRATION, COPY_LOOP, SKIP), (SEED, KINDS, NO_DOCUMENTS)):
-        text = (root / path).read_text()
-        assert text.count(old) == 1, f"{path} changed: plant anew"
-        (root / path).write_text(text.replace(old, new))
-    return ReleaseCode(root=root, version="2.0.0", commit="planted-by-the-test")
 
 
 def test_a_migration_that_moves_with_its_seeding_loses_the_previous_releases_data(
