@@ -24,12 +24,14 @@ from typing import Any
 import numpy as np
 
 from postdeploy.baseline.conditions import MeasuringConditions
+from postdeploy.baseline.document import read_baseline_document, write_baseline_document
 from postdeploy.baseline.judge import EndpointSample
 from postdeploy.baseline.pairing import RequestSeries
 from postdeploy.errors import BaselineError
 
 __all__ = ["LOAD_BASELINE_VERSION", "LoadBaseline", "read_load_baseline", "write_load_baseline"]
 
+LOAD_BASELINE_KIND = "postdeploy-load-baseline"
 LOAD_BASELINE_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 MAX_SAMPLES_PER_ENDPOINT = 50_000
@@ -77,7 +79,7 @@ def write_load_baseline(
         arrival_rate=arrival_rate,
     )  # fmt: skip
     document = {
-        "kind": "postdeploy-load-baseline",
+        "kind": LOAD_BASELINE_KIND,
         "version": LOAD_BASELINE_VERSION,
         "release": baseline.release,
         "profile": baseline.profile,
@@ -96,29 +98,17 @@ def write_load_baseline(
             for name, sample in endpoints.items()
         },
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(document), encoding="utf-8")
-    partial.replace(path)
+    write_baseline_document(path, json.dumps(document))
     return baseline
 
 
 def read_load_baseline(path: Path, *, profile: str | None = None) -> LoadBaseline:
     """Read and validate a load baseline; ``profile`` must match when given."""
+    document = read_baseline_document(
+        path, kind=LOAD_BASELINE_KIND, versions=READABLE_VERSIONS, what="load baseline",
+        stage="load",
+    )  # fmt: skip
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(
-            f"no load baseline at {path}: record one from the last good release with "
-            "`postdeploy baseline record --stage load`"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise BaselineError(f"{path}: not a readable JSON baseline: {exc}") from None
-    try:
-        if document.get("kind") != "postdeploy-load-baseline":
-            raise BaselineError(f"{path}: not a load baseline (kind={document.get('kind')!r})")
-        if document.get("version") not in READABLE_VERSIONS:
-            raise BaselineError(f"{path}: baseline version {document.get('version')!r} unknown")
         endpoints = {
             str(name): EndpointSample(
                 tuple(float(v) for v in data["latencies_ms"]),

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from postdeploy.baseline.document import read_baseline_document, write_baseline_document
 from postdeploy.contract.load import Spec, SpecError, parse_spec
 from postdeploy.errors import BaselineError
 
@@ -71,29 +72,15 @@ def write_contract_baseline(
         "openapi": openapi,
         "examples": examples,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    partial.replace(path)
+    write_baseline_document(path, json.dumps(document, indent=1, sort_keys=True) + "\n")
 
 
 def read_contract_baseline(path: Path) -> ContractBaseline:
     """Read and check a baseline; anything missing or malformed is a :class:`BaselineError`."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(
-            f"no contract baseline at {path}: record one from the last good release with "
-            "`postdeploy baseline record --stage contracts`"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise BaselineError(f"{path}: not a readable JSON baseline: {exc}") from None
-    if not isinstance(document, dict) or document.get("kind") != BASELINE_KIND:
-        raise BaselineError(f"{path}: not a contract baseline")
-    if document.get("version") != VERSION:
-        raise BaselineError(
-            f"{path}: contract baseline version {document.get('version')!r} unknown"
-        )
+    document = read_baseline_document(
+        path, kind=BASELINE_KIND, versions=(VERSION,), what="contract baseline",
+        stage="contracts",
+    )  # fmt: skip
     examples = document.get("examples")
     if not isinstance(examples, dict) or not isinstance(document.get("openapi"), dict):
         raise BaselineError(f"{path}: malformed contract baseline (openapi, examples)")
